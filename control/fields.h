@@ -31,6 +31,8 @@ enum gw_field_flags {
 	GW_FIELD_QUOTE = 1u << 2,  /* printed in double quotes (names, keys, secret) */
 	GW_FIELD_KEY = 1u << 3,    /* identifies the object in `set NAME` */
 };
+/* A field with neither PRINT nor DETAIL is settable but not printed as
+ * key=value: `disabled` shows as flag X, `comment` as a ";;; text" line. */
 
 struct gw_field {
 	const char *name;  /* canonical seed spelling */
@@ -77,5 +79,11 @@ int gw_parse_hex_key(const char *s, struct gw_key *k);   /* "0x..." or plain hex
 void gw_format_ipv4(uint32_t addr, char *buf, size_t len);
 void gw_format_duration(gw_seconds s, char *buf, size_t len); /* 1800 -> "30m", 90000 -> "1d1h" */
 void gw_format_hex_key(const struct gw_key *k, char *buf, size_t len);
+
+/* Longest duration accepted (about 136 years): keeps "now + lifetime" safe
+ * in every clock unit the daemon uses. */
+#define GW_DURATION_MAX 0xffffffffu
+/* "a.b.c.d/len" */
+void gw_format_prefix(const struct gw_prefix *p, char *buf, size_t len);
 
 #endif

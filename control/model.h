@@ -275,4 +275,35 @@ const char *gw_dh_group_name(enum gw_dh_group g);
 unsigned gw_auth_key_len(enum gw_auth_alg a);
 unsigned gw_enc_key_len(enum gw_enc_alg e);
 
+/* One entry of a name table. Aliases are accepted on input, never printed:
+ * "sha" = sha1 (peer hash-algorithm), "aes-128" = aes-128-cbc (the seed's
+ * spelling of ESP ciphers), "none" = null. Tables end with a NULL name. */
+struct gw_name {
+	const char *name;
+	int value;
+	bool alias;
+};
+extern const struct gw_name gw_auth_alg_names[];
+extern const struct gw_name gw_enc_alg_names[];
+extern const struct gw_name gw_hash_alg_names[];
+extern const struct gw_name gw_ike_enc_names[];
+extern const struct gw_name gw_dh_group_names[];
+/* Name (or alias) -> value, or -1; value -> canonical name, or NULL. */
+int gw_name_lookup(const struct gw_name *table, const char *name);
+const char *gw_name_of(const struct gw_name *table, int value);
+
+/* ---- small helpers */
+
+/* Netmask of a prefix length (0..32), host order. */
+uint32_t gw_prefix_mask(unsigned len);
+/* Name of an object of a named menu (proposal, manual-sa, interface), else NULL. */
+const char *gw_menu_obj_name(enum gw_menu m, const void *obj);
+/* Automatic name of the seq-th object of a named menu: "proposal1", "sa1",
+ * "ether1"; "" for menus without names. */
+void gw_menu_auto_name(enum gw_menu m, unsigned seq, char *buf, size_t len);
+/* The selectors a policy really matches: src-address as set, else (seed rule)
+ * sa-src-address/32, or 0.0.0.0/0 when sa-src-address is unset too. */
+struct gw_selector gw_policy_src_selector(const struct gw_policy *p);
+struct gw_selector gw_policy_dst_selector(const struct gw_policy *p);
+
 #endif

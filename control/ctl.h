@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread's state: the running config and the tables built from
+ * it, published to the workers with RCU. It is the only writer of both; the
+ * management socket reaches it through the backend returned here.
+ */
+#ifndef IPSECGW_CTL_H
+#define IPSECGW_CTL_H
+
+#include "fields.h"
+#include "mgmt.h"
+#include "model.h"
+
+struct gw_tables;
+struct gw_rcu;
+struct gw_worker;
+struct gw_worker_counters;
+
+struct gw_ctl {
+	struct gw_config cfg;
+	struct gw_tables *live; /* what the workers read (via RCU) */
+	struct gw_rcu *rcu;
+	struct gw_worker_counters *counters; /* one per worker */
+	unsigned n_workers;
+	struct gw_mgmt_backend be;
+};
+
+/* Takes over *cfg (left zeroed), builds and publishes the first tables. */
+int gw_ctl_init(struct gw_ctl *ctl, struct gw_config *cfg, unsigned n_workers, struct gw_err *err);
+void gw_ctl_fini(struct gw_ctl *ctl);
+/* Give a worker its id, the RCU handle, the tables slot and its counters. */
+void gw_ctl_worker_init(struct gw_ctl *ctl, struct gw_worker *w, unsigned id);
+/* Once a second: timers (lifetimes come here). */
+void gw_ctl_tick(struct gw_ctl *ctl);
+const struct gw_mgmt_backend *gw_ctl_backend(struct gw_ctl *ctl);
+/* Apply a validated candidate config live (what `commit` does). */
+int gw_ctl_apply(struct gw_ctl *ctl, struct gw_config *candidate, struct gw_err *err);
+
+#endif

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Compiling the config's policies into the SPD, the per-policy statistics
+ * blocks kept by uid, and first-match lookup. Linear for now: the benchmark
+ * issue brings a faster structure behind the same two lookup functions.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spd.h"
+
+/* ---- statistics blocks */
+
+static void raw_sum(const struct gw_policy_counters *pc, uint64_t sum[GW_PCTR_COUNT])
+{
+	unsigned w, k;
+
+	memset(sum, 0, GW_PCTR_COUNT * sizeof(sum[0]));
+	for (w = 0; w < GW_MAX_WORKERS; w++)
+		for (k = 0; k < GW_PCTR_COUNT; k++)
+			sum[k] += __atomic_load_n(&pc->w[w].c[k], __ATOMIC_RELAXED);
+}
+
+void gw_policy_counters_reset(struct gw_policy_counters *pc)
+{
+	raw_sum(pc, pc->base);
+}
+
+void gw_policy_counters_sum(const struct gw_policy_counters *pc, struct gw_policy_stats *out)
+{
+	uint64_t sum[GW_PCTR_COUNT];
+	unsigned k;
+
+	raw_sum(pc, sum);
+	for (k = 0; k < GW_PCTR_COUNT; k++)
+		sum[k] -= pc->base[k];
+	memset(out, 0, sizeof(*out));
+	out->ph2_state = GW_PH2_NO_PHASE2;
+	out->in_accepted = sum[GW_PCTR_IN_ACCEPTED];
+	out->in_dropped = sum[GW_PCTR_IN_DROPPED];
+	out->out_accepted = sum[GW_PCTR_OUT_ACCEPTED];
+	out->out_dropped = sum[GW_PCTR_OUT_DROPPED];
+	out->encrypted = sum[GW_PCTR_ENCRYPTED];
+	out->not_encrypted = sum[GW_PCTR_NOT_ENCRYPTED];
+	out->decrypted = sum[GW_PCTR_DECRYPTED];
+	out->not_decrypted = sum[GW_PCTR_NOT_DECRYPTED];
+}
+
+static int cmp_counters_uid(const void *a, const void *b)
+{
+	uint32_t x = (*(struct gw_policy_counters *const *)a)->uid;
+	uint32_t y = (*(struct gw_policy_counters *const *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+struct gw_policy_counters *gw_spd_counters(const struct gw_spd *spd, uint32_t uid)
+{
+	uint32_t lo = 0, hi;
+
+	if (!spd)
+		return NULL;
+	hi = spd->n_counters;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t u = spd->counters[mid]->uid;
+
+		if (u == uid)
+			return spd->counters[mid];
+		if (u < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The block of every config policy: prev's for a known uid, else a new one. */
+static int take_counters(struct gw_spd *spd, const struct gw_config *c, const struct gw_spd *prev)
+{
+	uint32_t i;
+
+	spd->counters = calloc(c->policies.n ? c->policies.n : 1, sizeof(*spd->counters));
+	if (!spd->counters)
+		return -ENOMEM;
+	for (i = 0; i < c->policies.n; i++) {
+		uint32_t uid = c->policies.v[i].uid;
+		struct gw_policy_counters *pc = gw_spd_counters(prev, uid);
+
+		if (!pc) {
+			pc = gw_dp_zalloc(sizeof(*pc));
+			if (!pc)
+				return -ENOMEM;
+			pc->uid = uid;
+		}
+		spd->counters[spd->n_counters++] = pc;
+	}
+	qsort(spd->counters, spd->n_counters, sizeof(*spd->counters), cmp_counters_uid);
+	return 0;
+}
+
+/* Statistics are keyed by uid, so two policies with one uid would share
+ * (and on removal lose) them: refuse rather than mix them up. */
+static int check_unique_uids(const struct gw_spd *spd, struct gw_err *err)
+{
+	uint32_t i;
+
+	for (i = 1; i < spd->n_counters; i++) {
+		if (spd->counters[i]->uid == spd->counters[i - 1]->uid) {
+			if (err)
+				gw_err_set(err, GW_MENU_POLICY, -1, NULL,
+					   "policy: two policies share uid %u", spd->counters[i]->uid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- compiling */
+
+/* The effective selector (model.h applies the seed's default of
+ * sa-src-address/32 for an unset src-address), pre-masked. */
+static void compile_selector(struct gw_selector sel, uint32_t *addr, uint32_t *mask, uint16_t *port)
+{
+	*mask = gw_prefix_mask(sel.prefix.len);
+	*addr = sel.prefix.addr & *mask;
+	*port = sel.port;
+}
+
+static struct gw_sa *policy_sa(const struct gw_config *c, const struct gw_sad *sad,
+			       const struct gw_policy *pol, const struct gw_manual_sa *t,
+			       uint8_t proto, enum gw_sa_dir dir)
+{
+	struct gw_sa_id id;
+	struct gw_sa_params p;
+
+	gw_sa_manual_derive(c, pol, t, proto, dir, &id, &p);
+	return gw_sad_find(sad, &id);
+}
+
+/* Derive the identities again and find them: the SAD deduplicated them, so
+ * a policy sharing a template points at the SAs another policy made. */
+static void attach_sas(struct gw_spd_policy *sp, const struct gw_config *c,
+		       const struct gw_sad *sad, const struct gw_policy *pol)
+{
+	const struct gw_manual_sa *t = gw_manual_sa_of(c, pol);
+
+	if (!t)
+		return;
+	if (pol->ipsec_protocols & GW_PROTO_AH) {
+		sp->out_ah = policy_sa(c, sad, pol, t, IPPROTO_AH, GW_SA_OUT);
+		sp->in_ah = policy_sa(c, sad, pol, t, IPPROTO_AH, GW_SA_IN);
+	}
+	if (pol->ipsec_protocols & GW_PROTO_ESP) {
+		sp->out_esp = policy_sa(c, sad, pol, t, IPPROTO_ESP, GW_SA_OUT);
+		sp->in_esp = policy_sa(c, sad, pol, t, IPPROTO_ESP, GW_SA_IN);
+	}
+}
+
+static void compile_policy(struct gw_spd_policy *sp, const struct gw_config *c,
+			   const struct gw_sad *sad, const struct gw_spd *spd, uint32_t idx)
+{
+	const struct gw_policy *pol = &c->policies.v[idx];
+
+	memset(sp, 0, sizeof(*sp));
+	compile_selector(gw_policy_src_selector(pol), &sp->src_addr, &sp->src_mask, &sp->src_port);
+	compile_selector(gw_policy_dst_selector(pol), &sp->dst_addr, &sp->dst_mask, &sp->dst_port);
+	sp->protocol = pol->protocol;
+	sp->action = (uint8_t)pol->action;
+	sp->level = (uint8_t)pol->level;
+	sp->ipsec_protocols = pol->ipsec_protocols;
+	sp->dont_fragment = (uint8_t)pol->dont_fragment;
+	sp->tunnel = pol->tunnel;
+	sp->sa_src = pol->sa_src_address;
+	sp->sa_dst = pol->sa_dst_address;
+	if (pol->action == GW_ACTION_ENCRYPT)
+		attach_sas(sp, c, sad, pol);
+	sp->counters = gw_spd_counters(spd, pol->uid);
+	sp->uid = pol->uid;
+	sp->cfg_index = idx;
+}
+
+struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_sad *sad,
+			    const struct gw_spd *prev, struct gw_err *err)
+{
+	struct gw_spd *spd = calloc(1, sizeof(*spd));
+	uint32_t i;
+
+	if (!spd || take_counters(spd, c, prev) != 0)
+		goto nomem;
+	if (check_unique_uids(spd, err) != 0)
+		goto fail;
+	spd->p = calloc(c->policies.n ? c->policies.n : 1, sizeof(*spd->p));
+	if (!spd->p)
+		goto nomem;
+	for (i = 0; i < c->policies.n; i++)
+		if (!c->policies.v[i].disabled)
+			compile_policy(&spd->p[spd->n++], c, sad, spd, i);
+	return spd;
+nomem:
+	if (err)
+		gw_err_set(err, GW_MENU_POLICY, -1, NULL, "policy: building the SPD: %s",
+			   strerror(ENOMEM));
+fail:
+	gw_spd_free(spd, prev);
+	return NULL;
+}
+
+void gw_spd_free(struct gw_spd *spd, const struct gw_spd *keep)
+{
+	uint32_t i;
+
+	if (!spd)
+		return;
+	for (i = 0; i < spd->n_counters; i++) {
+		struct gw_policy_counters *pc = spd->counters[i];
+
+		/* A duplicate uid (refused build) may list one block twice. */
+		if (i > 0 && spd->counters[i - 1] == pc)
+			continue;
+		if (gw_spd_counters(keep, pc->uid) != pc)
+			free(pc);
+	}
+	free(spd->counters);
+	free(spd->p);
+	free(spd);
+}
+
+/* ---- lookup */
+
+static inline bool policy_matches(const struct gw_spd_policy *p, uint32_t src, uint32_t dst,
+				  uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	return (src & p->src_mask) == p->src_addr && (dst & p->dst_mask) == p->dst_addr &&
+	       (p->protocol == GW_PROTOCOL_ALL || p->protocol == proto) &&
+	       (p->src_port == 0 || p->src_port == sport) &&
+	       (p->dst_port == 0 || p->dst_port == dport);
+}
+
+const struct gw_spd_policy *gw_spd_lookup(const struct gw_spd *spd, uint32_t src, uint32_t dst,
+					  uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	uint32_t i;
+
+	for (i = 0; i < spd->n; i++)
+		if (policy_matches(&spd->p[i], src, dst, proto, sport, dport))
+			return &spd->p[i];
+	return NULL;
+}
+
+const struct gw_spd_policy *gw_spd_lookup_reverse(const struct gw_spd *spd, uint32_t src,
+						  uint32_t dst, uint8_t proto, uint16_t sport,
+						  uint16_t dport)
+{
+	uint32_t i;
+
+	for (i = 0; i < spd->n; i++)
+		if (policy_matches(&spd->p[i], dst, src, proto, dport, sport))
+			return &spd->p[i];
+	return NULL;
+}
