@@ -7,9 +7,13 @@ BUILD_DIR=${BUILD_DIR:-build}
 if [ "$(id -u)" -eq 0 ]; then
   scripts/install-deps.sh
 fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Quiet when all is well, the whole story when not.
+quiet() { "$@" >"$log" 2>&1 || { cat "$log"; return 1; }; }
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  meson setup "$BUILD_DIR" "$@" >/dev/null
+  quiet meson setup "$BUILD_DIR" "$@"
 elif [ $# -gt 0 ]; then
-  meson configure "$BUILD_DIR" "$@" >/dev/null
+  quiet meson configure "$BUILD_DIR" "$@"
 fi
-meson compile -C "$BUILD_DIR" >/dev/null || meson compile -C "$BUILD_DIR"
+quiet meson compile -C "$BUILD_DIR"
