@@ -211,8 +211,9 @@ static const char *refused(const char *line)
 
 static void assert_contains(const char *hay, const char *needle)
 {
+	assert_non_null(hay);
 	if (!strstr(hay, needle))
-		fail_msg("expected \"%s\" in:\n%s", needle, hay);
+		fail_msg("expected \"%s\" in:\n%s", needle, hay ? hay : "(null)");
 }
 
 static void assert_not_contains(const char *hay, const char *needle)
