@@ -21,6 +21,8 @@ enum gw_sa_dir { GW_SA_IN = 0, GW_SA_OUT = 1 };
 #define GW_SA_FLAG_ESP (1u << 1)
 #define GW_SA_FLAG_PFS (1u << 2)
 #define GW_SA_FLAG_MANUAL (1u << 3)
+/* Not a print flag: the SA uses 64-bit Extended Sequence Numbers (RFC 4303 2.2.1). */
+#define GW_SA_FLAG_ESN (1u << 8)
 
 struct gw_sa_view {
 	unsigned flags;

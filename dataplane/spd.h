@@ -51,6 +51,9 @@ struct gw_policy_counters {
 	/* Control only: the sums at the last reset (workers' slots are never
 	 * written by control, so a reset cannot race with an increment). */
 	uint64_t base[GW_PCTR_COUNT];
+	/* TSC of the last ACQUIRE sent for this policy: workers CAS it
+	 * (gw_acquire_should_send) so IKE is asked at most once a second. */
+	uint64_t acquire_tsc __rte_cache_aligned;
 	struct gw_pctr_slot w[GW_MAX_WORKERS];
 };
 
