@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp.h"
 #include "log.h"
 #include "rcu.h"
 #include "tables.h"
@@ -43,12 +44,36 @@ static int check_interfaces_fixed(const struct gw_config *cur, const struct gw_c
 	return 0;
 }
 
+#define VEC_EQUAL(a, b) ((a).n == (b).n && ((a).n == 0 || memcmp((a).v, (b).v, (a).n * sizeof(*(a).v)) == 0))
+
+/* A new FIB only when interfaces or routes change: an rte_lpm is large. */
+static int attach_fib(struct gw_ctl *ctl, const struct gw_config *cfg, struct gw_tables *next,
+		      struct gw_err *err)
+{
+	bool ifs_changed = !VEC_EQUAL(ctl->cfg.interfaces, cfg->interfaces);
+	struct gw_fib *fib;
+
+	if (!ctl->dp || (next->fib && !ifs_changed && VEC_EQUAL(ctl->cfg.routes, cfg->routes)))
+		return 0;
+	fib = gw_dp_fib_build(ctl->dp, cfg, err);
+	if (!fib)
+		return -1;
+	next->fib = fib; /* the old one goes when the old tables are retired */
+	if (ifs_changed)
+		gw_dp_neigh_flush(ctl->dp);
+	return 0;
+}
+
 static int rebuild(struct gw_ctl *ctl, const struct gw_config *cfg, bool flush, struct gw_err *err)
 {
 	struct gw_tables *next = gw_tables_build(cfg, ctl->live, flush, err);
 
 	if (!next)
 		return -1;
+	if (attach_fib(ctl, cfg, next, err) != 0) {
+		gw_tables_retire(next, ctl->live);
+		return -1;
+	}
 	publish(ctl, next);
 	return 0;
 }
@@ -98,11 +123,36 @@ static void be_counters(void *ctx, struct gw_counters *out)
 	gw_worker_counters_sum(ctl->counters, ctl->n_workers, out);
 }
 
+/* Reasons of the same name from two stages are one line. */
+static unsigned merge_by_name(struct gw_drop_view *v, unsigned n)
+{
+	unsigned i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < k && strcmp(v[j].name, v[i].name) != 0; j++)
+			;
+		if (j < k)
+			v[j].count += v[i].count;
+		else
+			v[k++] = v[i];
+	}
+	return k;
+}
+
 static unsigned be_drops(void *ctx, struct gw_drop_view *out, unsigned max)
 {
 	struct gw_ctl *ctl = ctx;
+	struct gw_drop_view all[128];
+	unsigned n = gw_worker_drops_sum(ctl->counters, ctl->n_workers, all, RTE_DIM(all));
 
-	return gw_worker_drops_sum(ctl->counters, ctl->n_workers, out, max);
+	if (n > RTE_DIM(all))
+		n = RTE_DIM(all);
+	if (ctl->dp)
+		n = gw_dp_drops(ctl->dp, all, n, RTE_DIM(all));
+	n = merge_by_name(all, n);
+	if (out)
+		memcpy(out, all, (n < max ? n : max) * sizeof(*out));
+	return n;
 }
 
 static void be_policy_stats(void *ctx, unsigned idx, struct gw_policy_stats *out)
@@ -131,6 +181,8 @@ static void be_reset_counters(void *ctx)
 
 	gw_worker_counters_reset(ctl->counters, ctl->n_workers);
 	gw_tables_reset_stats(ctl->live);
+	if (ctl->dp)
+		gw_dp_reset_drops(ctl->dp);
 }
 
 const struct gw_mgmt_backend *gw_ctl_backend(struct gw_ctl *ctl)
@@ -158,10 +210,6 @@ int gw_ctl_init(struct gw_ctl *ctl, struct gw_config *cfg, unsigned n_workers, s
 	}
 	ctl->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
-	if (rebuild(ctl, &ctl->cfg, false, err) != 0) {
-		gw_ctl_fini(ctl);
-		return -1;
-	}
 	ctl->be = (struct gw_mgmt_backend){
 		.ctx = ctl,
 		.config = be_config,
@@ -175,6 +223,18 @@ int gw_ctl_init(struct gw_ctl *ctl, struct gw_config *cfg, unsigned n_workers, s
 		.reset_counters = be_reset_counters,
 	};
 	return 0;
+}
+
+int gw_ctl_start(struct gw_ctl *ctl, struct gw_dp *dp, struct gw_err *err)
+{
+	ctl->dp = dp;
+	return rebuild(ctl, &ctl->cfg, false, err);
+}
+
+void gw_ctl_poll(struct gw_ctl *ctl)
+{
+	if (ctl->dp)
+		gw_dp_poll(ctl->dp, ctl->live);
 }
 
 /* Call only once the workers have stopped. */
@@ -202,5 +262,6 @@ void gw_ctl_worker_init(struct gw_ctl *ctl, struct gw_worker *w, unsigned id)
 
 void gw_ctl_tick(struct gw_ctl *ctl)
 {
-	(void)ctl; /* SA lifetimes and IKE timers come here */
+	if (ctl->dp)
+		gw_dp_tick(ctl->dp, ctl->live);
 }

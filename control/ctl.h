@@ -15,6 +15,7 @@ struct gw_tables;
 struct gw_rcu;
 struct gw_worker;
 struct gw_worker_counters;
+struct gw_dp;
 
 struct gw_ctl {
 	struct gw_config cfg;
@@ -22,15 +23,20 @@ struct gw_ctl {
 	struct gw_rcu *rcu;
 	struct gw_worker_counters *counters; /* one per worker */
 	unsigned n_workers;
+	struct gw_dp *dp; /* NULL: tables without ports (no FIB) */
 	struct gw_mgmt_backend be;
 };
 
-/* Takes over *cfg (left zeroed), builds and publishes the first tables. */
+/* Takes over *cfg (left zeroed); allocates RCU and the workers' counters. */
 int gw_ctl_init(struct gw_ctl *ctl, struct gw_config *cfg, unsigned n_workers, struct gw_err *err);
+/* Builds and publishes the first tables, with the FIB on dp's ports. */
+int gw_ctl_start(struct gw_ctl *ctl, struct gw_dp *dp, struct gw_err *err);
+/* Every control-loop turn: punted frames, neighbour requests, SA events. */
+void gw_ctl_poll(struct gw_ctl *ctl);
 void gw_ctl_fini(struct gw_ctl *ctl);
 /* Give a worker its id, the RCU handle, the tables slot and its counters. */
 void gw_ctl_worker_init(struct gw_ctl *ctl, struct gw_worker *w, unsigned id);
-/* Once a second: timers (lifetimes come here). */
+/* Once a second: SA time lifetimes, neighbour ageing. */
 void gw_ctl_tick(struct gw_ctl *ctl);
 const struct gw_mgmt_backend *gw_ctl_backend(struct gw_ctl *ctl);
 /* Apply a validated candidate config live (what `commit` does). */

@@ -1575,6 +1575,14 @@ static int check_encrypt_policy(const struct gw_config *c, const struct gw_polic
 			   i, sa->name);
 		return -1;
 	}
+	/* RFC 4302: AH is nothing but its integrity check value. */
+	if (sa && (p->ipsec_protocols & GW_PROTO_AH) && sa->ah_algorithm == GW_AUTH_NULL) {
+		gw_err_set(e, GW_MENU_POLICY, (int)i, "manual-sa",
+			   "policy %u: ipsec-protocols has ah but manual-sa \"%s\" has ah-algorithm=null; "
+			   "AH needs an integrity algorithm (md5, sha1, sha256, ...)",
+			   i, sa->name);
+		return -1;
+	}
 	return 0;
 }
 

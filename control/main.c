@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "dp.h"
 #include "evloop.h"
 #include "log.h"
 #include "mgmt_server.h"
@@ -34,6 +35,7 @@
 #include "worker.h"
 
 #define MAX_PORTS 32
+#define CONTROL_POLL_MS 5
 
 struct daemon {
 	const char *config_path;
@@ -43,9 +45,11 @@ struct daemon {
 	struct gw_port ports[MAX_PORTS];
 	unsigned n_ports;
 	struct gw_ctl ctl;
+	struct gw_dp dp;
 	struct gw_worker workers[RTE_MAX_LCORE];
 	unsigned n_workers;
 	volatile bool stop;
+	bool dp_ready;
 	int epfd;
 	struct gw_ev_source signals, ticks;
 	int sigfd, timerfd;
@@ -124,6 +128,7 @@ static void assign_queues(void)
 
 		memset(wk, 0, sizeof(*wk));
 		gw_ctl_worker_init(&D.ctl, wk, w);
+		gw_dp_worker_attach(&D.dp, wk);
 		wk->lcore_id = lcore;
 		wk->stop = &D.stop;
 		w++;
@@ -207,13 +212,16 @@ static void control_loop(void)
 {
 	struct epoll_event evs[64];
 
+	/* Rings from the workers (ARP, IKE, SA events) are polled: a few
+	 * milliseconds of latency for them, no busy control core. */
 	while (!D.stop) {
-		int i, n = epoll_wait(D.epfd, evs, 64, 1000);
+		int i, n = epoll_wait(D.epfd, evs, 64, CONTROL_POLL_MS);
 
 		for (i = 0; i < n; i++) {
 			struct gw_ev_source *src = evs[i].data.ptr;
 			src->handle(src, evs[i].events);
 		}
+		gw_ctl_poll(&D.ctl);
 	}
 }
 
@@ -258,6 +266,16 @@ static int start(void)
 		gw_log(GW_LOG_ERR, "control", "%s", gerr.msg);
 		return -1;
 	}
+	if (gw_dp_init(&D.dp, D.mp, D.ports, D.n_ports, rte_lcore_count() - 1, D.ctl.counters, err,
+		       sizeof(err)) != 0) {
+		gw_log(GW_LOG_ERR, "dataplane", "%s", err);
+		return -1;
+	}
+	D.dp_ready = true;
+	if (gw_ctl_start(&D.ctl, &D.dp, &gerr) != 0) {
+		gw_log(GW_LOG_ERR, "config", "%s", gerr.msg);
+		return -1;
+	}
 	assign_queues();
 	if (open_event_sources() != 0 || open_management() != 0)
 		return -1;
@@ -271,7 +289,10 @@ static void shutdown_all(void)
 	rte_eal_mp_wait_lcore();
 	gw_mgmt_server_close(D.mgmt);
 	gw_ctl_fini(&D.ctl);
+	if (D.dp_ready)
+		gw_dp_fini(&D.dp);
 	gw_ports_close(D.ports, D.n_ports);
+	gw_config_free(&D.cfg); /* only if start() failed before the control took it */
 	rte_mempool_free(D.mp);
 	if (D.timerfd > 0)
 		close(D.timerfd);

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "sa.h"
 
+#include "crypto.h"
+
 /* Arbitrary, fixed: the tables are rebuilt from config, never from packets,
  * so a per-boot random seed would buy nothing (SPIs are ours to choose). */
 #define SAD_HASH_SEED 0x1b873593u
@@ -62,6 +64,7 @@ struct gw_sa *gw_sa_new(const struct gw_sa_id *id, const struct gw_sa_params *p,
 
 void gw_sa_free(struct gw_sa *sa)
 {
+	gw_sa_crypto_free(sa);
 	free(sa);
 }
 
@@ -162,7 +165,10 @@ void gw_sa_manual_derive(const struct gw_config *c, const struct gw_policy *pol,
 		p->auth_alg = t->esp_auth_algorithm;
 		p->auth_key = *key_of(&t->esp_auth_key, out);
 	}
-	p->tunnel = pol->tunnel;
+	/* In an AH+ESP bundle ESP makes the tunnel and AH then protects the
+	 * outer packet in transport mode: IP | AH | ESP | inner IP (RFC 4301
+	 * 4.5 transport adjacency), one outer header, not two. */
+	p->tunnel = pol->tunnel && !(ah && (pol->ipsec_protocols & GW_PROTO_ESP));
 	p->flags = GW_SA_FLAG_MANUAL | (ah ? GW_SA_FLAG_AH : GW_SA_FLAG_ESP);
 	/* The template's lifetime is the hard add-lifetime. No soft limit:
 	 * there is no IKE to renegotiate a manual SA. */
@@ -280,6 +286,8 @@ struct sad_build {
 	bool flush;
 	time_t now;
 	struct gw_sad *sad;
+	struct gw_err crypto_err; /* why an SA's keys could not be set up */
+	bool crypto_failed;
 };
 
 /* Another template gives an SA the same identity with other keys or
@@ -320,6 +328,12 @@ static int add_manual(struct sad_build *b, const struct gw_policy *pol,
 		sa = gw_sa_new(&id, &p, pol->uid, b->now);
 		if (!sa)
 			return -ENOMEM;
+		/* Key schedules and HMAC pads once, here, never per packet. */
+		if (gw_sa_crypto_init(sa, &b->crypto_err) != 0) {
+			b->crypto_failed = true;
+			gw_sa_free(sa);
+			return -EINVAL;
+		}
 		sa->hot.state = GW_SA_MATURE; /* keys are known: usable at once */
 	}
 	b->sad->sa[b->sad->n++] = sa;
@@ -342,7 +356,7 @@ static int add_policy_sas(struct sad_build *b, const struct gw_policy *pol)
 			continue;
 		if (add_manual(b, pol, t, protos[k], GW_SA_OUT) != 0 ||
 		    add_manual(b, pol, t, protos[k], GW_SA_IN) != 0)
-			return -ENOMEM;
+			return -1;
 	}
 	return 0;
 }
@@ -371,7 +385,7 @@ struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_sad *prev
 			    time_t now, struct gw_err *err)
 {
 	struct sad_build b = {.c = c, .prev = prev, .flush = flush, .now = now};
-	uint32_t i;
+	uint32_t i = 0;
 
 	b.sad = sad_alloc(c->policies.n * 4);
 	if (!b.sad)
@@ -383,7 +397,11 @@ struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_sad *prev
 		goto fail;
 	return b.sad;
 fail:
-	sad_err(err, "building the SAD");
+	if (b.crypto_failed && err)
+		gw_err_set(err, GW_MENU_POLICY, (int)i, "manual-sa", "policy %u: manual-sa \"%s\": %s", i,
+			   c->policies.v[i].manual_sa, b.crypto_err.msg);
+	else
+		sad_err(err, "building the SAD");
 	gw_sad_free(b.sad, prev);
 	return NULL;
 }

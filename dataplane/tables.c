@@ -10,6 +10,8 @@
 
 #include "tables.h"
 
+#include "l3.h"
+
 struct gw_tables *gw_tables_build(const struct gw_config *c, const struct gw_tables *prev,
 				  bool flush_sas, struct gw_err *err)
 {
@@ -21,6 +23,7 @@ struct gw_tables *gw_tables_build(const struct gw_config *c, const struct gw_tab
 		return NULL;
 	}
 	t->generation = prev ? prev->generation + 1 : 1;
+	t->fib = prev ? prev->fib : NULL;
 	t->sad = gw_sad_build(c, prev ? prev->sad : NULL, flush_sas, time(NULL), err);
 	if (!t->sad)
 		goto fail;
@@ -40,6 +43,8 @@ void gw_tables_retire(struct gw_tables *old, const struct gw_tables *live)
 	/* SPD first: it points into the SAD's SAs, never the other way. */
 	gw_spd_free(old->spd, live ? live->spd : NULL);
 	gw_sad_free(old->sad, live ? live->sad : NULL);
+	if (old->fib && (!live || live->fib != old->fib))
+		gw_fib_free(old->fib);
 	free(old);
 }
 

@@ -25,10 +25,17 @@
 #include "spd.h"
 #include "views.h"
 
+struct gw_fib;
+
 struct gw_tables {
 	uint64_t generation; /* 1 for the first build, +1 per rebuild */
 	struct gw_spd *spd;
 	struct gw_sad *sad;
+	/* Interfaces and routes (l3.h). Built by control from the config and
+	 * the opened ports; shared by successive generations until interfaces
+	 * or routes change (an rte_lpm is large, so it is not rebuilt for a
+	 * policy edit). NULL in tables built without ports (unit tests). */
+	struct gw_fib *fib;
 };
 
 /*

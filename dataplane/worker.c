@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker poll loop. The packet path proper (classify, ESP/AH, SPD,
- * route, TX) plugs into process_burst; until then every received packet is
- * counted as an `rx-other` drop and freed.
+ * The worker poll loop: receive a burst on each assigned queue, run it
+ * through the packet path (path.c), send what control queued for this
+ * worker, flush the TX bins, report a quiescent state.
  */
 #include <errno.h>
 #include <time.h>
@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "log.h"
+#include "path.h"
 #include "worker.h"
 
 int gw_worker_add_rx(struct gw_worker *w, uint16_t port, uint16_t queue)
@@ -27,9 +28,27 @@ int gw_worker_add_rx(struct gw_worker *w, uint16_t port, uint16_t queue)
 static void process_burst(struct gw_worker *w, const struct gw_tables *t,
 			  struct rte_mbuf **pkts, uint16_t n)
 {
-	(void)t;
-	gw_count(w->counters, GW_CTR_DROP_RX_OTHER, n);
-	rte_pktmbuf_free_bulk(pkts, n);
+	if (unlikely(!w->path || !t->fib)) {
+		gw_count(w->counters, GW_CTR_DROP_RX_OTHER, n);
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	gw_path_rx(w->path, pkts, n);
+}
+
+/* Frames from control (ARP, IKE) leave on this worker's TX queue, so no
+ * TX queue is ever shared between threads. */
+static unsigned drain_ctl_tx(struct gw_worker *w)
+{
+	struct rte_mbuf *m[32];
+	unsigned i, n;
+
+	if (!w->ctl_tx || !w->path)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(w->ctl_tx, (void **)m, RTE_DIM(m), NULL);
+	for (i = 0; i < n; i++)
+		gw_l3_tx_enqueue(w->path->l3, m[i]->port, m[i]);
+	return n;
 }
 
 /* Poll every assigned queue once; returns the packets received. */
@@ -40,6 +59,8 @@ static unsigned poll_once(struct gw_worker *w, uint16_t burst)
 	const struct gw_tables *t = __atomic_load_n(w->tables_slot, __ATOMIC_ACQUIRE);
 	unsigned i, total = 0;
 
+	if (w->path && t->fib)
+		gw_path_begin(w->path, t);
 	for (i = 0; i < w->n_rx; i++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[i], w->queues[i], pkts, burst);
 
@@ -47,6 +68,11 @@ static unsigned poll_once(struct gw_worker *w, uint16_t burst)
 			process_burst(w, t, pkts, n);
 			total += n;
 		}
+	}
+	total += drain_ctl_tx(w);
+	if (w->path && t->fib) {
+		gw_frag_expire(w->path->l3);
+		gw_l3_tx_flush(w->path->l3);
 	}
 	return total;
 }

@@ -21,6 +21,9 @@
  * enough that a busy link never sleeps between bursts. */
 #define GW_IDLE_POLLS 1024
 
+struct gw_path;
+struct rte_ring;
+
 struct gw_worker {
 	unsigned id;       /* 0..n_workers-1 (< GW_MAX_WORKERS): RCU id, counter slot */
 	unsigned lcore_id; /* EAL lcore it runs on */
@@ -33,6 +36,8 @@ struct gw_worker {
 	uint32_t idle_sleep_us; /* 0 = busy poll (benchmarks) */
 	uint32_t burst;         /* RX burst size, 1..GW_BURST_MAX */
 	struct gw_worker_counters *counters; /* this worker's own block */
+	struct gw_path *path;   /* the packet path's per-worker state */
+	struct rte_ring *ctl_tx; /* frames control wants sent (m->port set) */
 };
 
 /* Assign one RX queue; 0, or -ENOSPC when GW_WORKER_MAX_RX are taken. */

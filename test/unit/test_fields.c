@@ -681,23 +681,30 @@ static void test_seed_ah_example_valid(void **state)
 {
 	const struct gw_policy *p;
 	const struct gw_manual_sa *sa;
+	uint32_t pi, si;
 
 	(void)state;
-	sa = obj_at(GW_MENU_MANUAL_SA,
-		    add(GW_MENU_MANUAL_SA, "name=ah-sa1 ah-spi=0x101/0x100 ah-key=abcfed"));
+	si = add(GW_MENU_MANUAL_SA, "name=ah-sa1 ah-spi=0x101/0x100 ah-key=abcfed");
+	sa = obj_at(GW_MENU_MANUAL_SA, si);
 	assert_int_equal(sa->ah_spi.in, 0x101);
 	assert_int_equal(sa->ah_spi.out, 0x100);
 	assert_string_equal(fmt(GW_MENU_MANUAL_SA, sa, "ah-spi"), "101/100");
 	assert_string_equal(fmt(GW_MENU_MANUAL_SA, sa, "ah-key"), "abcfed");
-	p = obj_at(GW_MENU_POLICY,
-		   add(GW_MENU_POLICY, "src-address=10.1.0.0/24 dst-address=10.2.0.0/24 "
-				       "action=encrypt ipsec-protocols=ah tunnel=yes "
-				       "sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=ah-sa1"));
+	pi = add(GW_MENU_POLICY, "src-address=10.1.0.0/24 dst-address=10.2.0.0/24 "
+				 "action=encrypt ipsec-protocols=ah tunnel=yes "
+				 "sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=ah-sa1");
+	p = obj_at(GW_MENU_POLICY, pi);
 	assert_string_equal(render(GW_MENU_POLICY, p, GW_FIELD_PRINT),
 			    "src-address=10.1.0.0/24:any dst-address=10.2.0.0/24:any "
 			    "protocol=all action=encrypt level=require ipsec-protocols=ah "
 			    "tunnel=yes sa-src-address=1.0.0.1 sa-dst-address=1.0.0.2 "
 			    "proposal=default manual-sa=ah-sa1 dont-fragment=clear");
+	/* The seed's literal template has no AH algorithm (null): AH without an
+	 * ICV protects nothing, so it is refused until it names one. */
+	expect_invalid(GW_MENU_POLICY, (int)pi, "manual-sa", "AH needs an integrity algorithm");
+	set_ok(GW_MENU_MANUAL_SA, obj_at(GW_MENU_MANUAL_SA, si), "ah-algorithm", "md5");
+	set_ok(GW_MENU_MANUAL_SA, obj_at(GW_MENU_MANUAL_SA, si), "ah-key",
+	       "00112233445566778899aabbccddeeff");
 	/* transport mode with IKE (Router 1 of the minimal example) */
 	add(GW_MENU_POLICY, "sa-src=1.0.0.1 sa-dst=1.0.0.2 action=encrypt");
 	/* SonicWALL: policy with its own proposal */
@@ -1361,11 +1368,12 @@ static void test_validate_esp_null_null(void **state)
 	i = add(GW_MENU_POLICY, "action=encrypt sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=plain");
 	expect_invalid(GW_MENU_POLICY, (int)i, "manual-sa",
 		       "manual-sa \"plain\" has esp-enc-algorithm=null and esp-auth-algorithm=null");
-	/* AH with a null algorithm stays loadable (the seed's example) */
+	/* AH with a null algorithm protects nothing: refused */
 	set_ok(GW_MENU_POLICY, obj_at(GW_MENU_POLICY, i), "ipsec-protocols", "ah");
-	expect_valid();
+	expect_invalid(GW_MENU_POLICY, (int)i, "manual-sa", "AH needs an integrity algorithm");
 	set_ok(GW_MENU_POLICY, obj_at(GW_MENU_POLICY, i), "ipsec-protocols", "ah,esp");
 	expect_invalid(GW_MENU_POLICY, (int)i, "manual-sa", "ESP needs at least one");
+	set_ok(GW_MENU_POLICY, obj_at(GW_MENU_POLICY, i), "ipsec-protocols", "esp");
 	/* integrity-only ESP is allowed (RFC 4303 3.2) */
 	set_ok(GW_MENU_MANUAL_SA, obj_at(GW_MENU_MANUAL_SA, s), "esp-auth-algorithm", "sha256");
 	set_ok(GW_MENU_MANUAL_SA, obj_at(GW_MENU_MANUAL_SA, s), "esp-auth-key",

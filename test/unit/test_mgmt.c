@@ -829,7 +829,10 @@ static void test_seed_commands(void **state)
 		"ip ipsec policy add sa-src=1.0.0.1 sa-dst=1.0.0.2 action=encrypt",
 		"ip ipsec peer add address=1.0.0.2 secret=\"roberkenon\"",
 		"ip ipsec peer add address=1.0.0.0/24 secret=\"roberkenon\" generate-policy=yes",
-		"ip ipsec manual-sa add name=ah-sa1 ah-spi=0x101/0x100 ah-key=abcfed",
+		/* the seed's ah-key=abcfed with no ah-algorithm is refused (AH
+		 * needs an ICV): the same command with an algorithm and key */
+		"ip ipsec manual-sa add name=ah-sa1 ah-spi=0x101/0x100 ah-algorithm=md5 "
+		"ah-key=abcfed00112233445566778899aabbcc",
 		"ip ipsec policy add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 action=encrypt "
 		"ipsec-protocols=ah tunnel=yes sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=ah-sa1",
 		"/ip ipsec policy add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 action=encrypt "
@@ -856,7 +859,7 @@ static void test_seed_commands(void **state)
 	out = ok("peer print 4");
 	assert_contains(out, "address=10.0.0.81/32:500");
 	assert_contains(out, "hash-algorithm=sha1");
-	assert_contains(ok("manual-sa print"), "ah-key=abcfed ");
+	assert_contains(ok("manual-sa print"), "ah-key=abcfed00112233445566778899aabbcc\n");
 	assert_contains(ok("policy print 1"), "ipsec-protocols=ah tunnel=yes");
 }
 

@@ -384,7 +384,10 @@ static void seed_router(struct gw_config *c, const char *spi, const char *sa_src
 	assert_int_equal(gw_field_set(menu, obj, k, v, &err), 0)
 	SET(GW_MENU_MANUAL_SA, &c->manual_sas.v[t], "name", "ah-sa1");
 	SET(GW_MENU_MANUAL_SA, &c->manual_sas.v[t], "ah-spi", spi);
-	SET(GW_MENU_MANUAL_SA, &c->manual_sas.v[t], "ah-key", "abcfed");
+	/* The seed writes ah-key=abcfed with no ah-algorithm; AH needs one
+	 * (validation refuses null), so the example names md5 and a 16-byte key. */
+	SET(GW_MENU_MANUAL_SA, &c->manual_sas.v[t], "ah-algorithm", "md5");
+	SET(GW_MENU_MANUAL_SA, &c->manual_sas.v[t], "ah-key", "abcfed00112233445566778899aabbcc");
 	SET(GW_MENU_POLICY, &c->policies.v[p], "src-address", src);
 	SET(GW_MENU_POLICY, &c->policies.v[p], "dst-address", dst);
 	SET(GW_MENU_POLICY, &c->policies.v[p], "action", "encrypt");
@@ -420,8 +423,8 @@ static void test_seed_ah_example(void **state)
 	assert_int_equal(t1->sad->n, 2);
 	assert_id(sa_at(t1, 0), 0x100, GW_SA_OUT, IP(1, 0, 0, 1), IP(1, 0, 0, 2), IPPROTO_AH);
 	assert_id(sa_at(t1, 1), 0x101, GW_SA_IN, IP(1, 0, 0, 2), IP(1, 0, 0, 1), IPPROTO_AH);
-	assert_int_equal(sa_at(t1, 0)->p.auth_key.len, 3);
-	assert_memory_equal(sa_at(t1, 0)->p.auth_key.bytes, "\xab\xcf\xed", 3);
+	assert_int_equal(sa_at(t1, 0)->p.auth_key.len, 16);
+	assert_memory_equal(sa_at(t1, 0)->p.auth_key.bytes, "\xab\xcf\xed\x00\x11", 5);
 	assert_int_equal(sa_at(t1, 0)->p.flags, GW_SA_FLAG_MANUAL | GW_SA_FLAG_AH);
 	assert_true(sa_at(t1, 0)->p.tunnel);
 	assert_same_sa(sa_at(t1, 0), sa_at(t2, 1));

@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's packet path (see path.h for the map). The rules are the seed
+ * manual's: first-match SPD, levels use/require/unique, the incoming policy
+ * check for packets not decrypted here, a decrypted packet must match the
+ * policy of its SA, and an encrypted packet is processed again as locally
+ * originated — sent as is if it matches the same rule again.
+ */
+#include "path.h"
+
+#include <netinet/in.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "ah.h"
+#include "lifetime.h"
+#include "replay.h"
+#include "worker.h"
+
+#define IKE_PORT 500
+#define IKE_NATT_PORT 4500
+
+/* The 5-tuple the SPD matches, host order. */
+struct flow {
+	uint32_t src, dst;
+	uint8_t proto;
+	uint16_t sport, dport;
+};
+
+static inline const struct rte_ipv4_hdr *ip_of(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+}
+
+/* Ports only where they are in this packet: TCP/UDP, first fragment. */
+static void flow_of(const struct rte_mbuf *m, struct flow *f)
+{
+	const struct rte_ipv4_hdr *ip = ip_of(m);
+	unsigned hl = rte_ipv4_hdr_len(ip);
+
+	f->src = rte_be_to_cpu_32(ip->src_addr);
+	f->dst = rte_be_to_cpu_32(ip->dst_addr);
+	f->proto = ip->next_proto_id;
+	f->sport = f->dport = 0;
+	if ((f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) &&
+	    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) &&
+	    rte_pktmbuf_data_len(m) >= hl + 4) {
+		const rte_be16_t *ports = rte_pktmbuf_mtod_offset(m, const rte_be16_t *, hl);
+
+		f->sport = rte_be_to_cpu_16(ports[0]);
+		f->dport = rte_be_to_cpu_16(ports[1]);
+	}
+}
+
+static inline void drop(struct gw_path *p, struct rte_mbuf *m, enum gw_ctr why)
+{
+	gw_count(p->ctr, why, 1);
+	rte_pktmbuf_free(m);
+}
+
+static inline void pcount(const struct gw_path *p, const struct gw_spd_policy *pol, enum gw_pctr what)
+{
+	if (pol)
+		gw_policy_count(pol->counters, p->worker, what, 1);
+}
+
+static enum gw_ctr ctr_of_ipsec_drop(uint8_t rc)
+{
+	switch (rc) {
+	case GW_DROP_ICV: return GW_CTR_DROP_ICV_FAILURE;
+	case GW_DROP_PADDING:
+	case GW_DROP_NEXT_HEADER: return GW_CTR_DROP_BAD_PADDING;
+	case GW_DROP_SEQ_OVERFLOW: return GW_CTR_DROP_NO_SA;
+	default: return GW_CTR_DROP_MALFORMED;
+	}
+}
+
+static void ipsec_drop(struct gw_path *p, struct rte_mbuf *m, uint8_t rc)
+{
+	if (rc < GW_IPSEC_DROP_COUNT)
+		gw_l3_stat_add(&p->ipsec_drop[rc], 1);
+	drop(p, m, ctr_of_ipsec_drop(rc));
+}
+
+/* Hand a frame to the control thread; a full ring is a counted drop. */
+static void punt(struct gw_path *p, struct rte_mbuf *m)
+{
+	if (rte_ring_mp_enqueue(p->punt, m) != 0)
+		drop(p, m, GW_CTR_DROP_RX_OTHER);
+}
+
+static bool sa_usable(const struct gw_sa *sa)
+{
+	enum gw_sa_state s;
+
+	if (!sa)
+		return false;
+	s = gw_sa_state(sa);
+	return s == GW_SA_MATURE || s == GW_SA_DYING;
+}
+
+static void forward(struct gw_path *p, struct rte_mbuf **mb, uint16_t n);
+static void output(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_policy **prev,
+		   struct gw_nh *nh, uint16_t n, unsigned depth);
+static void ip_local(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsigned depth);
+
+/* ------------------------------------------------------------------ */
+/* Inbound ESP / AH                                                   */
+
+/*
+ * A reassembled packet is a chain of segments, but ESP/AH work on one
+ * buffer. Make it linear: in place if the first segment has room, else
+ * copied into a jumbo buffer. NULL (m freed, counted) if neither works.
+ */
+static struct rte_mbuf *linear(struct gw_path *p, struct rte_mbuf *m)
+{
+	struct rte_mbuf *j;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	if (m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0)
+		return m;
+	j = p->jumbo ? rte_pktmbuf_alloc(p->jumbo) : NULL;
+	if (!j || rte_pktmbuf_tailroom(j) < len) {
+		if (j)
+			rte_pktmbuf_free(j);
+		gw_l3_stat_add(&p->ipsec_drop[GW_DROP_MULTISEG], 1);
+		drop(p, m, GW_CTR_DROP_MALFORMED);
+		return NULL;
+	}
+	rte_pktmbuf_read(m, 0, len, rte_pktmbuf_append(j, (uint16_t)len));
+	j->port = m->port;
+	j->l3_len = m->l3_len;
+	rte_pktmbuf_free(m);
+	return j;
+}
+
+/* The SA of a received ESP/AH packet, or NULL (counted bad-spi). */
+static struct gw_sa *sa_in_of(struct gw_path *p, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = ip_of(m);
+	uint8_t proto;
+	uint32_t spi;
+	struct gw_sa *sa;
+
+	if (gw_ipsec_peek_spi(m, &proto, &spi) != 0)
+		return NULL;
+	sa = gw_sad_lookup_in(p->t->sad, spi, rte_be_to_cpu_32(ip->dst_addr), proto,
+			      rte_be_to_cpu_32(ip->src_addr));
+	return sa && sa_usable(sa) ? sa : NULL;
+}
+
+/*
+ * The replay check (before any crypto) of packets whose prepare step
+ * passed: rc set to a drop for duplicates and packets behind the window.
+ */
+static void replay_check(struct gw_sa **sa, const uint32_t *seq32, uint64_t *seq64, uint8_t *rc,
+			 uint16_t n, bool *replayed)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		replayed[i] = false;
+		if (rc[i] != 0)
+			continue;
+		if (gw_replay_check(sa[i], seq32[i], (sa[i]->p.flags & GW_SA_FLAG_ESN) != 0,
+				    &seq64[i]) != GW_REPLAY_OK) {
+			replayed[i] = true;
+			rc[i] = GW_DROP_CRYPTO; /* any non-zero: skip in process */
+		}
+	}
+}
+
+/*
+ * After the ICV verified: window update (RFC 4303 3.4.3) and lifebytes.
+ * Only here do packets count against an SA, so forged or replayed packets
+ * cannot age it. False if the packet must be dropped (counted).
+ */
+static bool accept_decrypted(struct gw_path *p, struct rte_mbuf *m, struct gw_sa *sa, uint64_t seq64,
+			     uint32_t bytes)
+{
+	enum gw_life life;
+
+	if (gw_replay_update(sa, seq64) != GW_REPLAY_OK) {
+		drop(p, m, GW_CTR_DROP_REPLAY);
+		return false;
+	}
+	life = gw_sa_account(sa, bytes, p->now_sec);
+	gw_event_post_life(p->events, sa, life);
+	if (gw_life_drop(life)) {
+		drop(p, m, GW_CTR_DROP_NO_SA);
+		return false;
+	}
+	return true;
+}
+
+typedef uint16_t (*inb_prepare_fn)(struct rte_mbuf **, struct gw_sa **, uint16_t, uint32_t *, uint8_t *);
+typedef uint16_t (*inb_process_fn)(struct gw_crypto_ctx *, struct rte_mbuf **, struct gw_sa **,
+				   const uint64_t *, uint16_t, uint8_t *, uint32_t *);
+
+/* One protocol's decapsulation of a burst; survivors compacted, with their SA. */
+static uint16_t decap(struct gw_path *p, struct rte_mbuf **mb, struct gw_sa **sa, uint16_t n,
+		      inb_prepare_fn prepare, inb_process_fn process)
+{
+	uint32_t seq32[GW_BURST_MAX], bytes[GW_BURST_MAX];
+	uint64_t seq64[GW_BURST_MAX];
+	uint8_t rc[GW_BURST_MAX];
+	bool replayed[GW_BURST_MAX];
+	uint16_t i, out = 0;
+
+	prepare(mb, sa, n, seq32, rc);
+	replay_check(sa, seq32, seq64, rc, n, replayed);
+	process(p->crypto, mb, sa, seq64, n, rc, bytes);
+	for (i = 0; i < n; i++) {
+		if (replayed[i])
+			drop(p, mb[i], GW_CTR_DROP_REPLAY);
+		else if (rc[i] != 0)
+			ipsec_drop(p, mb[i], rc[i]);
+		else if (accept_decrypted(p, mb[i], sa[i], seq64[i], bytes[i])) {
+			sa[out] = sa[i];
+			mb[out++] = mb[i];
+		}
+	}
+	return out;
+}
+
+/*
+ * The seed: a decrypted packet "must match the policy that its SA belongs
+ * to". The SPD is matched in reverse (the packet comes from the far side)
+ * and the policy found must own the SA that decrypted it.
+ */
+static bool decrypted_policy_ok(struct gw_path *p, struct rte_mbuf *m, const struct gw_sa *sa)
+{
+	const struct gw_spd_policy *pol;
+	struct flow f;
+
+	flow_of(m, &f);
+	pol = gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	if (pol && pol->action == GW_ACTION_ENCRYPT && gw_spd_policy_has_in_sa(pol, sa)) {
+		pcount(p, pol, GW_PCTR_DECRYPTED);
+		return true;
+	}
+	pcount(p, pol, GW_PCTR_NOT_DECRYPTED);
+	return false;
+}
+
+static bool is_ipsec_to_us(const struct gw_path *p, const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = ip_of(m);
+
+	return (ip->next_proto_id == IPPROTO_ESP || ip->next_proto_id == IPPROTO_AH) &&
+	       gw_l3_is_local(p->t->fib, rte_be_to_cpu_32(ip->dst_addr));
+}
+
+/* ESP and AH packets to one of our addresses. */
+static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsigned depth)
+{
+	struct rte_mbuf *esp[GW_BURST_MAX], *ah[GW_BURST_MAX], *done[GW_BURST_MAX];
+	struct gw_sa *esp_sa[GW_BURST_MAX], *ah_sa[GW_BURST_MAX], *done_sa[GW_BURST_MAX];
+	uint16_t i, n_esp = 0, n_ah = 0, n_done = 0;
+
+	if (depth >= GW_PATH_MAX_DEPTH) {
+		for (i = 0; i < n; i++)
+			drop(p, mb[i], GW_CTR_DROP_MALFORMED);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = linear(p, mb[i]);
+		struct gw_sa *sa;
+
+		if (!m)
+			continue;
+		sa = sa_in_of(p, m);
+		if (!sa) {
+			drop(p, m, GW_CTR_DROP_BAD_SPI);
+		} else if (sa->id.proto == IPPROTO_ESP) {
+			esp_sa[n_esp] = sa;
+			esp[n_esp++] = m;
+		} else {
+			ah_sa[n_ah] = sa;
+			ah[n_ah++] = m;
+		}
+	}
+	n_esp = n_esp ? decap(p, esp, esp_sa, n_esp, gw_esp_inb_prepare, gw_esp_inb_process) : 0;
+	n_ah = n_ah ? decap(p, ah, ah_sa, n_ah, gw_ah_inb_prepare, gw_ah_inb_process) : 0;
+	for (i = 0; i < n_esp; i++) {
+		done_sa[n_done] = esp_sa[i];
+		done[n_done++] = esp[i];
+	}
+	for (i = 0; i < n_ah; i++) {
+		done_sa[n_done] = ah_sa[i];
+		done[n_done++] = ah[i];
+	}
+	n = 0;
+	for (i = 0; i < n_done; i++) {
+		struct rte_mbuf *m = done[i];
+
+		if (gw_ipv4_sanitize(m) != 0) {
+			ipsec_drop(p, m, GW_DROP_INNER_IP);
+			continue;
+		}
+		gw_count(p->ctr, GW_CTR_IN_DECRYPTED, 1);
+		/* The inner layer of a bundle or nested tunnel is checked when it is
+		 * itself decapsulated; what finally comes out must match the policy
+		 * of the SA that took the last layer off. */
+		if (!is_ipsec_to_us(p, m) && !decrypted_policy_ok(p, m, done_sa[i])) {
+			drop(p, m, GW_CTR_IN_DROP);
+			continue;
+		}
+		/* Mark it: decrypted on this host, so no incoming policy check. */
+		m->ol_flags |= RTE_MBUF_F_RX_SEC_OFFLOAD;
+		mb[n++] = m;
+	}
+	/* What comes out is processed again as if just received: forwarded, or
+	 * ours (the inner layer of a nested tunnel or bundle, or a packet for us). */
+	if (n)
+		ip_local(p, mb, n, depth + 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Plain packets: incoming policy check, local delivery               */
+
+/*
+ * The incoming policy check (seed): a packet that was not decrypted here is
+ * matched against the SPD in reverse; if the policy found wants encryption
+ * and has a valid SA (or its level is not `use`), the packet should have
+ * come encrypted and is dropped. True to let it pass.
+ */
+static bool incoming_policy_ok(struct gw_path *p, struct rte_mbuf *m)
+{
+	const struct gw_spd_policy *pol;
+	struct flow f;
+
+	flow_of(m, &f);
+	pol = gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	if (!pol || pol->action == GW_ACTION_ACCEPT) {
+		gw_count(p->ctr, GW_CTR_IN_ACCEPT, 1);
+		pcount(p, pol, GW_PCTR_IN_ACCEPTED);
+		return true;
+	}
+	if (pol->action == GW_ACTION_DROP) {
+		gw_count(p->ctr, GW_CTR_IN_DROP, 1);
+		pcount(p, pol, GW_PCTR_IN_DROPPED);
+		return false;
+	}
+	if (pol->level != GW_LEVEL_USE || sa_usable(pol->in_esp) || sa_usable(pol->in_ah)) {
+		gw_count(p->ctr, GW_CTR_IN_DROP_ENCRYPTED_EXPECTED, 1);
+		pcount(p, pol, GW_PCTR_IN_DROPPED);
+		return false;
+	}
+	gw_count(p->ctr, GW_CTR_IN_ACCEPT, 1);
+	pcount(p, pol, GW_PCTR_IN_ACCEPTED);
+	return true;
+}
+
+static bool is_ike(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = ip_of(m);
+	const struct rte_udp_hdr *udp;
+	unsigned hl = rte_ipv4_hdr_len(ip);
+	uint16_t dport;
+
+	if (ip->next_proto_id != IPPROTO_UDP || rte_pktmbuf_data_len(m) < hl + sizeof(*udp))
+		return false;
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, hl);
+	dport = rte_be_to_cpu_16(udp->dst_port);
+	return dport == IKE_PORT || dport == IKE_NATT_PORT;
+}
+
+/* Plain packets for us: ICMP echo is answered, the rest has no taker. */
+static void local_deliver(struct gw_path *p, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = ip_of(m);
+
+	if (ip->next_proto_id == IPPROTO_ICMP && gw_icmp_echo_reply(m) == 0) {
+		gw_l3_count_event(p->l3, GW_L3_EV_ICMP_ECHO_REPLIES, 1);
+		gw_path_local_out(p, &m, 1);
+		return;
+	}
+	gw_l3_count_drop(p->l3, GW_L3_DROP_LOCAL, 1);
+	rte_pktmbuf_free(m);
+}
+
+/* Checked IPv4 packets to one of our addresses (or reached by decap). */
+static void ip_local(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsigned depth)
+{
+	struct rte_mbuf *ipsec[GW_BURST_MAX], *fwd[GW_BURST_MAX];
+	uint16_t i, n_ipsec = 0, n_fwd = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		const struct rte_ipv4_hdr *ip = ip_of(m);
+		bool decrypted = (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD) != 0;
+
+		if (!gw_l3_is_local(p->t->fib, rte_be_to_cpu_32(ip->dst_addr))) {
+			if (decrypted || incoming_policy_ok(p, m))
+				fwd[n_fwd++] = m;
+			else
+				rte_pktmbuf_free(m);
+			continue;
+		}
+		if (ip->next_proto_id == IPPROTO_ESP || ip->next_proto_id == IPPROTO_AH) {
+			m->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
+			ipsec[n_ipsec++] = m;
+		} else if (is_ike(m)) {
+			/* IKE is let through without policy matching (seed). */
+			gw_count(p->ctr, GW_CTR_IN_ACCEPT_ISAKMP, 1);
+			punt(p, m);
+		} else if (decrypted || incoming_policy_ok(p, m)) {
+			local_deliver(p, m);
+		} else {
+			rte_pktmbuf_free(m);
+		}
+	}
+	/* Fragments of ESP/AH are put together before decapsulation. */
+	if (n_ipsec)
+		n_ipsec = gw_ipv4_reassemble_burst(p->l3, ipsec, n_ipsec);
+	if (n_ipsec)
+		ipsec_in(p, ipsec, n_ipsec, depth);
+	for (i = 0; i < n_fwd; i++)
+		fwd[i]->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
+	if (n_fwd)
+		forward(p, fwd, n_fwd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Output: SPD, encryption                                            */
+
+/* Ask IKE for SAs, at most once a second per policy. */
+static void acquire(struct gw_path *p, const struct gw_spd_policy *pol, const struct flow *f)
+{
+	struct gw_ev_acquire a = {
+		.policy_uid = pol->uid, .src = f->src, .dst = f->dst,
+		.sport = f->sport, .dport = f->dport, .proto = f->proto,
+	};
+
+	if (gw_acquire_should_send(&pol->counters->acquire_tsc, p->l3->now, p->l3->hz))
+		gw_event_post_acquire(p->events, &a);
+}
+
+/* Whether the outer header will carry DF (dont-fragment clear/set/inherit). */
+static bool outer_df(const struct gw_spd_policy *pol, const struct rte_mbuf *m)
+{
+	if (!pol->tunnel)
+		return (ip_of(m)->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
+	if (pol->dont_fragment == GW_DF_SET)
+		return true;
+	if (pol->dont_fragment == GW_DF_INHERIT)
+		return (ip_of(m)->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
+	return false;
+}
+
+/*
+ * Path MTU before encapsulation (RFC 4301 8.2.1): when the encapsulated
+ * packet would exceed the outer interface's MTU and will carry DF, the
+ * sender is told the MTU left after our overhead; without DF the outer
+ * packet is fragmented later. False if m was consumed here.
+ */
+static bool fits_after_encap(struct gw_path *p, const struct gw_spd_policy *pol, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m), overhead = 0, mtu;
+	struct gw_nh nh;
+
+	if (pol->ipsec_protocols & GW_PROTO_ESP)
+		overhead += gw_esp_overhead(pol->out_esp, len);
+	if (pol->ipsec_protocols & GW_PROTO_AH)
+		overhead += gw_ah_overhead(pol->out_ah) + (pol->tunnel ? sizeof(struct rte_ipv4_hdr) : 0);
+	if (gw_fib_lookup(p->t->fib, pol->tunnel ? pol->sa_dst : rte_be_to_cpu_32(ip_of(m)->dst_addr), &nh) != 0)
+		return true; /* no route: L3 output counts it */
+	mtu = p->t->fib->ifs[nh.ifidx].mtu;
+	if (len + overhead <= mtu || !outer_df(pol, m))
+		return true;
+	gw_l3_count_drop(p->l3, GW_L3_DROP_FRAG_NEEDED, 1);
+	pcount(p, pol, GW_PCTR_NOT_ENCRYPTED);
+	gw_icmp_error(p->l3, m, GW_ICMP_DEST_UNREACH, GW_ICMP_CODE_FRAG_NEEDED,
+		      (uint16_t)(mtu > overhead + 68 ? mtu - overhead : 68));
+	return false;
+}
+
+typedef uint16_t (*outb_fn)(struct gw_crypto_ctx *, struct rte_mbuf **, struct gw_sa **, const uint64_t *,
+			    const uint8_t *, uint16_t, uint8_t *, uint32_t *);
+
+/* The next outbound sequence number of sa (RFC 4303 3.3.3: never cycles
+ * without ESN); false if the SA is used up (m dropped, counted). */
+static bool take_seq(struct gw_path *p, struct gw_sa *sa, struct rte_mbuf *m, uint64_t *seq)
+{
+	enum gw_life life = gw_seq_out_next(sa, (sa->p.flags & GW_SA_FLAG_ESN) != 0, seq);
+
+	gw_event_post_life(p->events, sa, life);
+	if (!gw_life_drop(life))
+		return true;
+	gw_l3_stat_add(&p->ipsec_drop[GW_DROP_SEQ_OVERFLOW], 1);
+	drop(p, m, GW_CTR_DROP_NO_SA);
+	return false;
+}
+
+/*
+ * One protocol's encapsulation of those packets in mb[] whose policy asks
+ * for it (proto bit); the others pass untouched. Failures are dropped and
+ * their slot cleared (NULL).
+ */
+static void encap_proto(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_policy **pol,
+			uint16_t n, uint8_t proto_bit, outb_fn fn)
+{
+	struct rte_mbuf *sel[GW_BURST_MAX];
+	struct gw_sa *sa[GW_BURST_MAX];
+	uint8_t df[GW_BURST_MAX], rc[GW_BURST_MAX];
+	uint32_t bytes[GW_BURST_MAX];
+	uint64_t seq[GW_BURST_MAX];
+	uint16_t idx[GW_BURST_MAX], i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!mb[i] || !(pol[i]->ipsec_protocols & proto_bit))
+			continue;
+		sa[k] = proto_bit == GW_PROTO_ESP ? pol[i]->out_esp : pol[i]->out_ah;
+		if (!take_seq(p, sa[k], mb[i], &seq[k])) {
+			pcount(p, pol[i], GW_PCTR_NOT_ENCRYPTED);
+			mb[i] = NULL;
+			continue;
+		}
+		/* AH over ESP: the ESP step already built the outer header. */
+		df[k] = proto_bit == GW_PROTO_AH && (pol[i]->ipsec_protocols & GW_PROTO_ESP)
+				? GW_DF_INHERIT : pol[i]->dont_fragment;
+		idx[k] = i;
+		sel[k++] = mb[i];
+	}
+	if (!k)
+		return;
+	fn(p->crypto, sel, sa, seq, df, k, rc, bytes);
+	for (i = 0; i < k; i++) {
+		enum gw_life life = rc[i] ? GW_LIFE_OK : gw_sa_account(sa[i], bytes[i], p->now_sec);
+
+		gw_event_post_life(p->events, sa[i], life);
+		if (rc[i] != 0) {
+			ipsec_drop(p, sel[i], rc[i]);
+			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
+			mb[idx[i]] = NULL;
+		} else if (gw_life_drop(life)) {
+			/* the hard lifebytes limit is exact: this packet would pass it */
+			drop(p, sel[i], GW_CTR_DROP_NO_SA);
+			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
+			mb[idx[i]] = NULL;
+		} else {
+			mb[idx[i]] = sel[i];
+		}
+	}
+}
+
+/* Encrypt packets whose policy has usable SAs, then process them again as
+ * locally originated (ESP inside, AH outside for a bundle: RFC 4301 4.5). */
+static void encrypt(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_policy **pol, uint16_t n,
+		    unsigned depth)
+{
+	struct gw_nh nh[GW_BURST_MAX];
+	uint16_t i, k = 0;
+
+	encap_proto(p, mb, pol, n, GW_PROTO_ESP, gw_esp_outb);
+	encap_proto(p, mb, pol, n, GW_PROTO_AH, gw_ah_outb);
+	for (i = 0; i < n; i++) {
+		if (!mb[i])
+			continue;
+		gw_count(p->ctr, GW_CTR_OUT_ENCRYPT, 1);
+		pcount(p, pol[i], GW_PCTR_ENCRYPTED);
+		mb[k] = mb[i];
+		pol[k++] = pol[i];
+	}
+	if (k)
+		output(p, mb, pol, nh, k, depth + 1);
+}
+
+/* What the SPD says about one outgoing packet; the packet goes to one of the
+ * three lists or is consumed. */
+enum out_verdict { OUT_PLAIN, OUT_ENCRYPT, OUT_GONE };
+
+static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, const struct gw_spd_policy *prev,
+				     const struct gw_spd_policy **pol_out, unsigned depth)
+{
+	const struct gw_spd_policy *pol;
+	struct flow f;
+
+	flow_of(m, &f);
+	pol = gw_spd_lookup(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	*pol_out = pol;
+	if (depth > 0) {
+		/* An encapsulated packet: "if packet matches the same SPD rule that
+		 * it matched before, it is sent out without encrypting". A packet
+		 * of ours with no encrypt rule is not counted again either. */
+		if (!pol || pol == prev || pol->action == GW_ACTION_ACCEPT)
+			return OUT_PLAIN;
+		if (depth >= GW_PATH_MAX_DEPTH) {
+			drop(p, m, GW_CTR_DROP_MALFORMED);
+			return OUT_GONE;
+		}
+	}
+	if (!pol || pol->action == GW_ACTION_ACCEPT) {
+		gw_count(p->ctr, GW_CTR_OUT_ACCEPT, 1);
+		pcount(p, pol, GW_PCTR_OUT_ACCEPTED);
+		return OUT_PLAIN;
+	}
+	if (pol->action == GW_ACTION_DROP) {
+		gw_count(p->ctr, GW_CTR_OUT_DROP, 1);
+		pcount(p, pol, GW_PCTR_OUT_DROPPED);
+		rte_pktmbuf_free(m);
+		return OUT_GONE;
+	}
+	if ((!(pol->ipsec_protocols & GW_PROTO_ESP) || sa_usable(pol->out_esp)) &&
+	    (!(pol->ipsec_protocols & GW_PROTO_AH) || sa_usable(pol->out_ah)))
+		return fits_after_encap(p, pol, m) ? OUT_ENCRYPT : OUT_GONE;
+	/* No usable SA: ask IKE; `use` sends plain meanwhile, require/unique drop. */
+	acquire(p, pol, &f);
+	pcount(p, pol, GW_PCTR_NOT_ENCRYPTED);
+	if (pol->level == GW_LEVEL_USE) {
+		gw_count(p->ctr, GW_CTR_OUT_ACCEPT, 1);
+		pcount(p, pol, GW_PCTR_OUT_ACCEPTED);
+		return OUT_PLAIN;
+	}
+	gw_count(p->ctr, GW_CTR_OUT_DROP, 1);
+	gw_count(p->ctr, GW_CTR_DROP_NO_SA, 1);
+	pcount(p, pol, GW_PCTR_OUT_DROPPED);
+	rte_pktmbuf_free(m);
+	return OUT_GONE;
+}
+
+/*
+ * The SPD on output. nh != NULL: forwarded packets with their route;
+ * nh == NULL: packets we originate or encapsulated, routed by L3 here.
+ * prev[i]: the policy that encrypted packet i (depth > 0), else unused.
+ */
+static void output(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_policy **prev,
+		   struct gw_nh *nh, uint16_t n, unsigned depth)
+{
+	struct rte_mbuf *plain[GW_BURST_MAX], *enc[GW_BURST_MAX];
+	const struct gw_spd_policy *enc_pol[GW_BURST_MAX], *pol;
+	struct gw_nh plain_nh[GW_BURST_MAX];
+	uint16_t i, n_plain = 0, n_enc = 0;
+
+	for (i = 0; i < n; i++) {
+		switch (out_classify(p, mb[i], depth ? prev[i] : NULL, &pol, depth)) {
+		case OUT_PLAIN:
+			if (nh && depth == 0)
+				plain_nh[n_plain] = nh[i];
+			plain[n_plain++] = mb[i];
+			break;
+		case OUT_ENCRYPT:
+			enc_pol[n_enc] = pol;
+			enc[n_enc++] = mb[i];
+			break;
+		case OUT_GONE:
+			break;
+		}
+	}
+	if (n_plain && nh && depth == 0)
+		gw_ipv4_output_burst(p->l3, plain, plain_nh, n_plain);
+	else if (n_plain)
+		gw_l3_send_burst(p->l3, plain, n_plain);
+	if (n_enc)
+		encrypt(p, enc, enc_pol, n_enc, depth);
+}
+
+static void forward(struct gw_path *p, struct rte_mbuf **mb, uint16_t n)
+{
+	struct gw_nh nh[GW_BURST_MAX];
+
+	n = gw_ipv4_forward_burst(p->l3, mb, nh, n);
+	if (n)
+		output(p, mb, NULL, nh, n, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                       */
+
+void gw_path_begin(struct gw_path *p, const struct gw_tables *t)
+{
+	p->t = t;
+	p->l3->fib = t->fib;
+	p->l3->now = rte_rdtsc();
+	p->now_sec = (int64_t)time(NULL);
+}
+
+void gw_path_local_out(struct gw_path *p, struct rte_mbuf **mb, uint16_t n)
+{
+	output(p, mb, NULL, NULL, n, 0);
+}
+
+void gw_path_l3_local_out(struct gw_l3_ctx *ctx, struct rte_mbuf *m, const struct gw_nh *nh, void *arg)
+{
+	struct gw_path *p = arg;
+
+	(void)ctx;
+	(void)nh;
+	gw_path_local_out(p, &m, 1);
+}
+
+void gw_path_rx(struct gw_path *p, struct rte_mbuf **mb, uint16_t n)
+{
+	struct rte_mbuf *ip[GW_BURST_MAX];
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+		if (rte_pktmbuf_data_len(m) < sizeof(*eh)) {
+			gw_l3_count_drop(p->l3, GW_L3_DROP_MALFORMED, 1);
+			rte_pktmbuf_free(m);
+		} else if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+			punt(p, m);
+		} else if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+			m->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
+			ip[k++] = m;
+		} else {
+			drop(p, m, GW_CTR_DROP_RX_OTHER);
+		}
+	}
+	k = gw_ipv4_input_burst(p->l3, ip, k);
+	if (k)
+		ip_local(p, ip, k, 0);
+}
