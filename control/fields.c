@@ -1497,6 +1497,11 @@ static bool enc_is_aead(enum gw_enc_alg a)
 	return (a >= GW_ENC_AES128_GCM && a <= GW_ENC_AES256_GCM) || a == GW_ENC_CHACHA20_POLY1305;
 }
 
+static bool enc_uses_counter(enum gw_enc_alg a)
+{
+	return enc_is_aead(a) || (a >= GW_ENC_AES128_CTR && a <= GW_ENC_AES256_CTR);
+}
+
 static int check_manual_sa(const struct gw_manual_sa *sa, uint32_t i, struct gw_err *e)
 {
 	if (check_spi(sa, i, "ah-spi", &sa->ah_spi, e) ||
@@ -1515,6 +1520,17 @@ static int check_manual_sa(const struct gw_manual_sa *sa, uint32_t i, struct gw_
 		gw_err_set(e, GW_MENU_MANUAL_SA, (int)i, "esp-auth-algorithm",
 			   "manual-sa \"%s\": esp-auth-algorithm must be null with %s, a "
 			   "combined-mode cipher with its own integrity check",
+			   sa->name, gw_enc_alg_name(sa->esp_enc_algorithm));
+		return -1;
+	}
+	/* Counter-mode ciphers use the sequence number as IV: one key for both
+	 * directions would encrypt two packets under the same key and nonce,
+	 * which gives away their XOR (and, for GCM, the authentication key). */
+	if (enc_uses_counter(sa->esp_enc_algorithm) && sa->esp_enc_key.in.len &&
+	    memcmp(&sa->esp_enc_key.in, &sa->esp_enc_key.out, sizeof(sa->esp_enc_key.in)) == 0) {
+		gw_err_set(e, GW_MENU_MANUAL_SA, (int)i, "esp-enc-key",
+			   "manual-sa \"%s\": %s needs different in and out keys (IN/OUT): "
+			   "one key both ways would reuse nonces",
 			   sa->name, gw_enc_alg_name(sa->esp_enc_algorithm));
 		return -1;
 	}

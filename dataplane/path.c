@@ -469,7 +469,7 @@ static bool fits_after_encap(struct gw_path *p, const struct gw_spd_policy *pol,
 	if (pol->ipsec_protocols & GW_PROTO_ESP)
 		overhead += gw_esp_overhead(pol->out_esp, len);
 	if (pol->ipsec_protocols & GW_PROTO_AH)
-		overhead += gw_ah_overhead(pol->out_ah) + (pol->tunnel ? sizeof(struct rte_ipv4_hdr) : 0);
+		overhead += gw_ah_overhead(pol->out_ah); /* counts its outer header in tunnel mode */
 	if (gw_fib_lookup(p->t->fib, pol->tunnel ? pol->sa_dst : rte_be_to_cpu_32(ip_of(m)->dst_addr), &nh) != 0)
 		return true; /* no route: L3 output counts it */
 	mtu = p->t->fib->ifs[nh.ifidx].mtu;

@@ -1316,6 +1316,10 @@ static void test_validate_manual_sa_keys(void **state)
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-algorithm", "aes-128-gcm");
 	expect_invalid(GW_MENU_MANUAL_SA, (int)i, "esp-enc-key", "aes-128-gcm needs 20");
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-key", "000102030405060708090a0b0c0d0e0f10111213");
+	/* one key both ways would reuse (key, nonce) pairs: refused */
+	expect_invalid(GW_MENU_MANUAL_SA, (int)i, "esp-enc-key", "needs different in and out keys");
+	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-key",
+	       "000102030405060708090a0b0c0d0e0f10111213/100102030405060708090a0b0c0d0e0f10111213");
 	expect_valid();
 	/* and are combined mode: no separate integrity algorithm */
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-auth-algorithm", "sha1");
@@ -1324,7 +1328,8 @@ static void test_validate_manual_sa_keys(void **state)
 		       "esp-auth-algorithm must be null with aes-128-gcm");
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-algorithm", "chacha20poly1305");
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-key",
-	       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223");
+	       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223/"
+	       "100102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223");
 	expect_invalid(GW_MENU_MANUAL_SA, (int)i, "esp-auth-algorithm", "chacha20poly1305");
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-algorithm", "3des");
 	set_ok(GW_MENU_MANUAL_SA, sa, "esp-enc-key", "000102030405060708090a0b0c0d0e0f1011121314151617");
