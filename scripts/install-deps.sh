@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential pkg-config meson ninja-build
+  build-essential pkg-config meson ninja-build clang
   dpdk dpdk-dev libdpdk-dev libipsec-mb-dev
   libssl-dev libyaml-dev libcmocka-dev
   iproute2 iputils-ping tcpdump ethtool procps netcat-openbsd

@@ -60,6 +60,14 @@ if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
     run_suite unit-asan build-asan --suite unit
 fi
 
+echo "== fuzz targets (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:-20} s each, corpus in test/fuzz/corpus) =="
+if scripts/fuzz.sh "${FUZZ_SECONDS:-20}"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  failures+=("fuzz")
+fi
+
 [ ${#failures[@]} -eq 0 ] || echo "failed suites: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
