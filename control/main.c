@@ -57,6 +57,14 @@ struct daemon {
 };
 
 static struct daemon D;
+/* Set by the signal handler: a thread that did not block the stop signals
+ * (a sanitizer's, a library's) takes them there instead of the signalfd. */
+static volatile sig_atomic_t stop_signal;
+
+static void stop_handler(int signo)
+{
+	stop_signal = signo;
+}
 
 static void usage(FILE *to)
 {
@@ -217,6 +225,11 @@ static void control_loop(void)
 	while (!D.stop) {
 		int i, n = epoll_wait(D.epfd, evs, 64, CONTROL_POLL_MS);
 
+		if (stop_signal) {
+			gw_log(GW_LOG_NOTICE, "control", "signal %d: shutting down", (int)stop_signal);
+			D.stop = true;
+			break;
+		}
 		for (i = 0; i < n; i++) {
 			struct gw_ev_source *src = evs[i].data.ptr;
 			src->handle(src, evs[i].events);
@@ -321,10 +334,13 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGINT, stop_handler);
+	signal(SIGTERM, stop_handler);
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		fprintf(stderr, "ipsecgw: EAL init failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "ipsecgw: EAL init failed%s%s (see the EAL messages above)\n",
+			rte_errno ? ": " : "", rte_errno ? rte_strerror(rte_errno) : "");
 		return 1;
 	}
 	argv[rc] = argv[0];

@@ -58,6 +58,9 @@ if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
   echo "== unit tests under ASan/UBSan =="
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite unit-asan build-asan --suite unit
+  echo "== the daemon under ASan/UBSan: management test, clean shutdown, no leaks =="
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite daemon-asan build-asan mgmt-daemon
 fi
 
 echo "== fuzz targets (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:-20} s each, corpus in test/fuzz/corpus) =="
