@@ -163,10 +163,12 @@ void gw_sa_manual_derive(const struct gw_config *c, const struct gw_policy *pol,
  * state mature. An identity met twice (policies sharing a template and
  * addresses) gives one SA, with the first policy's parameters. An SA of
  * `prev` with the same identity and parameters is reused, hot state and
- * all, unless `flush`. Returns NULL (err set) on allocation failure.
+ * all, unless `flush`. Then the n_dyn SAs that IKE negotiated (dyn: the
+ * caller's objects, owned by whoever installed them; flush does not touch
+ * them). Returns NULL (err set) on allocation failure.
  */
 struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_sad *prev, bool flush,
-			    time_t now, struct gw_err *err);
+			    struct gw_sa *const *dyn, uint32_t n_dyn, time_t now, struct gw_err *err);
 
 /* Free the SAD and every SA of it that `keep` (may be NULL) does not hold. */
 void gw_sad_free(struct gw_sad *sad, const struct gw_sad *keep);

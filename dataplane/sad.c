@@ -381,18 +381,39 @@ static int build_inbound_index(struct gw_sad *sad)
 	return 0;
 }
 
+/* SAs that IKE installed: the caller's objects, taken as they are (their
+ * crypto state was set up at install). A manual SA of the same identity
+ * wins: the seed allows one SA per identity. */
+static void add_negotiated(struct sad_build *b, struct gw_sa *const *dyn, uint32_t n_dyn)
+{
+	uint32_t i;
+
+	for (i = 0; i < n_dyn; i++) {
+		struct gw_sa *sa = dyn[i];
+
+		if (gw_sad_find(b->sad, &sa->id)) {
+			gw_log(GW_LOG_WARNING, "ipsec", "negotiated SA spi %X collides with a manual SA; not installed",
+			       sa->id.spi);
+			continue;
+		}
+		b->sad->sa[b->sad->n++] = sa;
+		slot_insert(b->sad->by_id, b->sad->id_mask, hash_id(&sa->id), sa);
+	}
+}
+
 struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_sad *prev, bool flush,
-			    time_t now, struct gw_err *err)
+			    struct gw_sa *const *dyn, uint32_t n_dyn, time_t now, struct gw_err *err)
 {
 	struct sad_build b = {.c = c, .prev = prev, .flush = flush, .now = now};
 	uint32_t i = 0;
 
-	b.sad = sad_alloc(c->policies.n * 4);
+	b.sad = sad_alloc(c->policies.n * 4 + n_dyn);
 	if (!b.sad)
 		goto fail;
 	for (i = 0; i < c->policies.n; i++)
 		if (add_policy_sas(&b, &c->policies.v[i]) != 0)
 			goto fail;
+	add_negotiated(&b, dyn, n_dyn);
 	if (build_inbound_index(b.sad) != 0)
 		goto fail;
 	return b.sad;

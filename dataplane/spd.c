@@ -158,6 +158,78 @@ static void attach_sas(struct gw_spd_policy *sp, const struct gw_config *c,
 	}
 }
 
+/* ---- SAs negotiated by IKE */
+
+struct uid_ref {
+	uint32_t uid;
+	struct gw_spd_policy *sp;
+};
+
+static int uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct uid_ref *)a)->uid, y = ((const struct uid_ref *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Of two SAs for one slot, the one to use: usable before unusable, mature
+ * before dying (make-before-break: the replacement takes over outbound as
+ * soon as it is mature), then the newer. */
+static bool better_sa(const struct gw_sa *cand, const struct gw_sa *cur)
+{
+	enum gw_sa_state a = gw_sa_state(cand), b;
+
+	if (!cur)
+		return true;
+	b = gw_sa_state(cur);
+	if ((a == GW_SA_MATURE) != (b == GW_SA_MATURE))
+		return a == GW_SA_MATURE;
+	if ((a == GW_SA_DYING) != (b == GW_SA_DYING))
+		return a == GW_SA_DYING;
+	return cand->add_time >= cur->add_time;
+}
+
+static void attach_one(struct gw_spd_policy *sp, struct gw_sa *sa)
+{
+	bool ah = sa->id.proto == IPPROTO_AH, out = sa->id.dir == GW_SA_OUT;
+	struct gw_sa **slot = ah ? (out ? &sp->out_ah : &sp->in_ah) : (out ? &sp->out_esp : &sp->in_esp);
+
+	if (sp->action == GW_ACTION_ENCRYPT && better_sa(sa, *slot))
+		*slot = sa;
+}
+
+/*
+ * SAs that IKE installed (not M) belong to a policy by uid; a policy with a
+ * manual-sa keeps its manual ones. Each slot gets the best SA of its kind;
+ * the others (the SA being replaced) still decrypt, found by SPI.
+ */
+static int attach_negotiated(struct gw_spd *spd, const struct gw_sad *sad)
+{
+	struct uid_ref *map, key, *hit;
+	uint32_t i;
+
+	if (!sad || !spd->n)
+		return 0;
+	map = malloc(spd->n * sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	for (i = 0; i < spd->n; i++)
+		map[i] = (struct uid_ref){spd->p[i].uid, &spd->p[i]};
+	qsort(map, spd->n, sizeof(*map), uid_cmp);
+	for (i = 0; i < sad->n; i++) {
+		struct gw_sa *sa = sad->sa[i];
+
+		if (sa->p.flags & GW_SA_FLAG_MANUAL)
+			continue;
+		key.uid = sa->policy_uid;
+		hit = bsearch(&key, map, spd->n, sizeof(*map), uid_cmp);
+		if (hit && !hit->sp->manual)
+			attach_one(hit->sp, sa);
+	}
+	free(map);
+	return 0;
+}
+
 static void compile_policy(struct gw_spd_policy *sp, const struct gw_config *c,
 			   const struct gw_sad *sad, const struct gw_spd *spd, uint32_t idx)
 {
@@ -174,6 +246,7 @@ static void compile_policy(struct gw_spd_policy *sp, const struct gw_config *c,
 	sp->tunnel = pol->tunnel;
 	sp->sa_src = pol->sa_src_address;
 	sp->sa_dst = pol->sa_dst_address;
+	sp->manual = gw_manual_sa_of(c, pol) != NULL;
 	if (pol->action == GW_ACTION_ENCRYPT)
 		attach_sas(sp, c, sad, pol);
 	sp->counters = gw_spd_counters(spd, pol->uid);
@@ -197,6 +270,8 @@ struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_sad *sad,
 	for (i = 0; i < c->policies.n; i++)
 		if (!c->policies.v[i].disabled)
 			compile_policy(&spd->p[spd->n++], c, sad, spd, i);
+	if (attach_negotiated(spd, sad) != 0)
+		goto nomem;
 	return spd;
 nomem:
 	if (err)

@@ -82,6 +82,7 @@ struct gw_spd_policy {
 	uint8_t ipsec_protocols;     /* enum gw_ipsec_proto bits */
 	uint8_t dont_fragment;       /* enum gw_dont_fragment */
 	bool tunnel;
+	bool manual; /* keyed by a manual-sa template, not by IKE */
 	uint32_t sa_src, sa_dst;
 	/* The SAs of an encrypt policy, NULL where none (yet): out for
 	 * encapsulation, in for the check that a decrypted packet matches the
@@ -136,7 +137,13 @@ const struct gw_spd_policy *gw_spd_lookup_reverse(const struct gw_spd *spd, uint
 /* Whether sa is one of the policy's inbound SAs (post-decryption check). */
 static inline bool gw_spd_policy_has_in_sa(const struct gw_spd_policy *pol, const struct gw_sa *sa)
 {
-	return sa && (pol->in_ah == sa || pol->in_esp == sa);
+	if (!sa)
+		return false;
+	if (pol->in_ah == sa || pol->in_esp == sa)
+		return true;
+	/* A negotiated SA being replaced (make-before-break) is no longer in
+	 * the policy's slot but still belongs to it. */
+	return !(sa->p.flags & GW_SA_FLAG_MANUAL) && sa->policy_uid == pol->uid;
 }
 
 #endif

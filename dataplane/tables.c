@@ -15,6 +15,13 @@
 struct gw_tables *gw_tables_build(const struct gw_config *c, const struct gw_tables *prev,
 				  bool flush_sas, struct gw_err *err)
 {
+	return gw_tables_build_dyn(c, prev, flush_sas, NULL, 0, err);
+}
+
+struct gw_tables *gw_tables_build_dyn(const struct gw_config *c, const struct gw_tables *prev,
+				      bool flush_sas, struct gw_sa *const *dyn, uint32_t n_dyn,
+				      struct gw_err *err)
+{
 	struct gw_tables *t = calloc(1, sizeof(*t));
 
 	if (!t) {
@@ -24,7 +31,7 @@ struct gw_tables *gw_tables_build(const struct gw_config *c, const struct gw_tab
 	}
 	t->generation = prev ? prev->generation + 1 : 1;
 	t->fib = prev ? prev->fib : NULL;
-	t->sad = gw_sad_build(c, prev ? prev->sad : NULL, flush_sas, time(NULL), err);
+	t->sad = gw_sad_build(c, prev ? prev->sad : NULL, flush_sas, dyn, n_dyn, time(NULL), err);
 	if (!t->sad)
 		goto fail;
 	t->spd = gw_spd_build(c, t->sad, prev ? prev->spd : NULL, err);

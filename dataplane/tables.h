@@ -46,6 +46,12 @@ struct gw_tables {
  */
 struct gw_tables *gw_tables_build(const struct gw_config *c, const struct gw_tables *prev,
 				  bool flush_sas, struct gw_err *err);
+/* The same with the SAs IKE negotiated (owned by the caller, who must not
+ * free one before the tables that hold it are retired): they join the SAD
+ * and the slots of the policy whose uid they carry. */
+struct gw_tables *gw_tables_build_dyn(const struct gw_config *c, const struct gw_tables *prev,
+				      bool flush_sas, struct gw_sa *const *dyn, uint32_t n_dyn,
+				      struct gw_err *err);
 
 /* Free old and everything of it that live (may be NULL: free all) does not
  * reference. Only after the RCU grace period that followed publishing live. */

@@ -409,6 +409,62 @@ static void assert_same_sa(const struct gw_sa *a, const struct gw_sa *b)
 	assert_true(gw_sa_params_equal(&a->p, &b->p));
 }
 
+/* A negotiated (IKE) SA for policy `uid`, as an IKE install would make it. */
+static struct gw_sa *negotiated(uint32_t spi, enum gw_sa_dir dir, uint32_t uid, time_t added,
+				enum gw_sa_state st)
+{
+	struct gw_sa_id id = {.spi = spi, .src = dir == GW_SA_OUT ? GW_A : GW_B,
+			      .dst = dir == GW_SA_OUT ? GW_B : GW_A, .proto = IPPROTO_ESP,
+			      .dir = (uint8_t)dir};
+	struct gw_sa_params p = {.enc_alg = GW_ENC_AES128_CBC, .auth_alg = GW_AUTH_SHA1,
+				 .tunnel = true, .flags = GW_SA_FLAG_ESP, .replay_window = 64};
+	struct gw_sa *sa = gw_sa_new(&id, &p, uid, added);
+
+	assert_non_null(sa);
+	gw_sa_set_state(sa, st);
+	return sa;
+}
+
+/* IKE's SAs join the SAD and the slots of their policy (by uid): mature
+ * before dying, newer before older; an SA being replaced still belongs to
+ * its policy; retiring keeps the SAs the caller still lists. */
+static void test_negotiated_sas(void **state)
+{
+	struct gw_config c;
+	struct gw_tables *t1, *t2;
+	struct gw_sa *dyn[4];
+	struct gw_err err;
+	const struct gw_spd_policy *sp;
+	uint32_t pi;
+	(void)state;
+
+	cfg_init(&c);
+	pi = add_encrypt(&c, GW_B, GW_PROTO_ESP, "");
+	dyn[0] = negotiated(0x5000, GW_SA_OUT, c.policies.v[pi].uid, 100, GW_SA_DYING);
+	dyn[1] = negotiated(0x5001, GW_SA_IN, c.policies.v[pi].uid, 100, GW_SA_DYING);
+	dyn[2] = negotiated(0x6000, GW_SA_OUT, c.policies.v[pi].uid, 200, GW_SA_MATURE);
+	dyn[3] = negotiated(0x6001, GW_SA_IN, c.policies.v[pi].uid, 200, GW_SA_MATURE);
+	memset(&err, 0, sizeof(err));
+	t1 = gw_tables_build_dyn(&c, NULL, false, dyn, 4, &err);
+	assert_non_null(t1);
+	assert_int_equal(t1->sad->n, 4);
+	sp = &t1->spd->p[0];
+	assert_ptr_equal(sp->out_esp, dyn[2]);
+	assert_ptr_equal(sp->in_esp, dyn[3]);
+	/* the old inbound SA still decrypts and still matches its policy */
+	assert_ptr_equal(gw_sad_lookup_in(t1->sad, 0x5001, GW_A, IPPROTO_ESP, GW_B), dyn[1]);
+	assert_true(gw_spd_policy_has_in_sa(sp, dyn[1]));
+	/* the old pair is deleted: gone from the next tables, freed with t1 */
+	t2 = gw_tables_build_dyn(&c, t1, false, dyn + 2, 2, &err);
+	assert_non_null(t2);
+	assert_int_equal(t2->sad->n, 2);
+	assert_null(gw_sad_lookup_in(t2->sad, 0x5001, GW_A, IPPROTO_ESP, GW_B));
+	gw_tables_retire(t1, t2); /* frees dyn[0..1] (ASan would see a leak otherwise) */
+	assert_ptr_equal(t2->spd->p[0].out_esp, dyn[2]);
+	gw_tables_retire(t2, NULL);
+	gw_config_free(&c);
+}
+
 static void test_seed_ah_example(void **state)
 {
 	struct gw_config r1, r2;
@@ -798,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_failed_build_leaves_prev),
 		cmocka_unit_test(test_policy_stats_by_uid),
 		cmocka_unit_test(test_spd_first_match),
+		cmocka_unit_test(test_negotiated_sas),
 		cmocka_unit_test(test_empty_config),
 		cmocka_unit_test(test_worker_counters),
 		cmocka_unit_test(test_sa_layout),
