@@ -66,7 +66,7 @@ static int attach_fib(struct gw_ctl *ctl, const struct gw_config *cfg, struct gw
 
 static int rebuild(struct gw_ctl *ctl, const struct gw_config *cfg, bool flush, struct gw_err *err)
 {
-	struct gw_tables *next = gw_tables_build(cfg, ctl->live, flush, err);
+	struct gw_tables *next = gw_tables_build_dyn(cfg, ctl->live, flush, ctl->ike.sas, ctl->ike.n_sas, err);
 
 	if (!next)
 		return -1;
@@ -88,7 +88,13 @@ int gw_ctl_apply(struct gw_ctl *ctl, struct gw_config *candidate, struct gw_err 
 	gw_config_free(&ctl->cfg);
 	ctl->cfg = *candidate;
 	memset(candidate, 0, sizeof(*candidate));
+	gw_ikectl_config(ctl);
 	return 0;
+}
+
+int gw_ctl_rebuild(struct gw_ctl *ctl, struct gw_err *err)
+{
+	return rebuild(ctl, &ctl->cfg, false, err);
 }
 
 /* ---- the management backend */
@@ -110,10 +116,7 @@ static unsigned be_installed_sas(void *ctx, struct gw_sa_view *out, unsigned max
 
 static unsigned be_remote_peers(void *ctx, struct gw_remote_peer_view *out, unsigned max)
 {
-	(void)ctx;
-	(void)out;
-	(void)max;
-	return 0; /* no IKE yet: no phase 1 with anyone */
+	return gw_ikectl_remote_peers(ctx, out, max);
 }
 
 static void be_counters(void *ctx, struct gw_counters *out)
@@ -121,6 +124,7 @@ static void be_counters(void *ctx, struct gw_counters *out)
 	struct gw_ctl *ctl = ctx;
 
 	gw_worker_counters_sum(ctl->counters, ctl->n_workers, out);
+	out->out_accept_isakmp += ctl->ike.out_isakmp - ctl->ike_out_base;
 }
 
 /* Reasons of the same name from two stages are one line. */
@@ -160,8 +164,10 @@ static void be_policy_stats(void *ctx, unsigned idx, struct gw_policy_stats *out
 	struct gw_ctl *ctl = ctx;
 
 	memset(out, 0, sizeof(*out));
-	if (idx < ctl->cfg.policies.n)
+	if (idx < ctl->cfg.policies.n) {
 		gw_tables_policy_stats(ctl->live, ctl->cfg.policies.v[idx].uid, out);
+		out->ph2_state = gw_ikectl_ph2_state(ctl, ctl->cfg.policies.v[idx].uid);
+	}
 }
 
 static void be_flush_sas(void *ctx)
@@ -169,6 +175,7 @@ static void be_flush_sas(void *ctx)
 	struct gw_ctl *ctl = ctx;
 	struct gw_err err;
 
+	gw_ikectl_flush(ctl);
 	if (rebuild(ctl, &ctl->cfg, true, &err) != 0)
 		gw_log(GW_LOG_ERR, "ipsec", "installed-sa flush: %s", err.msg);
 	else
@@ -181,6 +188,7 @@ static void be_reset_counters(void *ctx)
 
 	gw_worker_counters_reset(ctl->counters, ctl->n_workers);
 	gw_tables_reset_stats(ctl->live);
+	ctl->ike_out_base = ctl->ike.out_isakmp;
 	if (ctl->dp)
 		gw_dp_reset_drops(ctl->dp);
 }
@@ -228,11 +236,29 @@ int gw_ctl_init(struct gw_ctl *ctl, struct gw_config *cfg, unsigned n_workers, s
 int gw_ctl_start(struct gw_ctl *ctl, struct gw_dp *dp, struct gw_err *err)
 {
 	ctl->dp = dp;
+	if (gw_ikectl_init(&ctl->ike) != 0) {
+		gw_err_set(err, -1, -1, NULL, "IKE engine: out of memory");
+		return -1;
+	}
+	gw_ikectl_config(ctl);
+	if (dp) {
+		dp->on_ike = gw_ikectl_on_datagram;
+		dp->on_event = gw_ikectl_on_event;
+		dp->cb_arg = ctl;
+	}
 	return rebuild(ctl, &ctl->cfg, false, err);
 }
 
 void gw_ctl_poll(struct gw_ctl *ctl)
 {
+	if (ctl->dp)
+		gw_dp_poll(ctl->dp, ctl->live);
+	gw_ikectl_poll(ctl);
+}
+
+void gw_ctl_prepare_stop(struct gw_ctl *ctl)
+{
+	gw_ikectl_flush(ctl);
 	if (ctl->dp)
 		gw_dp_poll(ctl->dp, ctl->live);
 }
@@ -247,6 +273,7 @@ void gw_ctl_fini(struct gw_ctl *ctl)
 	ctl->counters = NULL;
 	gw_rcu_free(ctl->rcu);
 	ctl->rcu = NULL;
+	gw_ikectl_fini(&ctl->ike);
 	gw_config_free(&ctl->cfg);
 }
 

@@ -8,6 +8,7 @@
 #define IPSECGW_CTL_H
 
 #include "fields.h"
+#include "ikectl.h"
 #include "mgmt.h"
 #include "model.h"
 
@@ -24,6 +25,8 @@ struct gw_ctl {
 	struct gw_worker_counters *counters; /* one per worker */
 	unsigned n_workers;
 	struct gw_dp *dp; /* NULL: tables without ports (no FIB) */
+	struct gw_ikectl ike;
+	uint64_t ike_out_base; /* out_isakmp at the last counters reset */
 	struct gw_mgmt_backend be;
 };
 
@@ -39,6 +42,11 @@ void gw_ctl_worker_init(struct gw_ctl *ctl, struct gw_worker *w, unsigned id);
 /* Once a second: SA time lifetimes, neighbour ageing. */
 void gw_ctl_tick(struct gw_ctl *ctl);
 const struct gw_mgmt_backend *gw_ctl_backend(struct gw_ctl *ctl);
+/* Build and publish tables again from the running config and the
+ * negotiated SAs (after IKE installed or deleted some). */
+int gw_ctl_rebuild(struct gw_ctl *ctl, struct gw_err *err);
+/* Before the workers stop: IKE says goodbye (Delete notifications). */
+void gw_ctl_prepare_stop(struct gw_ctl *ctl);
 /* Apply a validated candidate config live (what `commit` does). */
 int gw_ctl_apply(struct gw_ctl *ctl, struct gw_config *candidate, struct gw_err *err);
 

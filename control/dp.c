@@ -11,6 +11,8 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -270,9 +272,12 @@ static void handle_punt(struct gw_dp *dp, struct rte_mbuf *m)
 			gw_l3_tx_enqueue(ctl_l3(dp), reply->port, reply);
 		return;
 	}
-	/* An IKE datagram (IPv4, no L2). IKE is not there yet: counted. */
+	/* An IKE datagram (IPv4, no L2). */
 	dp->punted_ike++;
-	gw_log(GW_LOG_DEBUG, "ike", "IKE datagram received; no IKE daemon yet, dropped");
+	if (dp->on_ike)
+		dp->on_ike(dp->cb_arg, m);
+	else
+		gw_log(GW_LOG_DEBUG, "ike", "IKE datagram received; no IKE, dropped");
 	rte_pktmbuf_free(m);
 }
 
@@ -313,9 +318,58 @@ void gw_dp_poll(struct gw_dp *dp, const struct gw_tables *live)
 			handle_punt(dp, m[i]);
 	gw_neigh_drain(l3, dp->mp, 256);
 	while ((n = gw_events_drain(dp->events, ev, RTE_DIM(ev))) > 0)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			log_event(dp, &ev[i]);
+			if (dp->on_event)
+				dp->on_event(dp->cb_arg, &ev[i]);
+		}
 	ctl_flush(dp);
+}
+
+void gw_dp_flush(struct gw_dp *dp)
+{
+	ctl_flush(dp);
+}
+
+int gw_dp_send_udp(struct gw_dp *dp, const struct gw_tables *live, uint32_t src, uint16_t sport,
+		   uint32_t dst, uint16_t dport, const uint8_t *payload, size_t len)
+{
+	struct gw_l3_ctx *l3 = ctl_l3(dp);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	struct rte_mbuf *m;
+	size_t tot = sizeof(*ip) + sizeof(*udp) + len;
+
+	if (!live || !live->fib || tot > UINT16_MAX)
+		return -1;
+	m = rte_pktmbuf_alloc(dp->mp);
+	if (!m)
+		return -1;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)tot);
+	if (!ip) {
+		/* larger than one buffer: IKE messages stay well below that */
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	memset(ip, 0, sizeof(*ip) + sizeof(*udp));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)tot);
+	ip->packet_id = rte_cpu_to_be_16(l3->ip_id++);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	memcpy(udp + 1, payload, len);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	l3->fib = live->fib;
+	l3->now = rte_rdtsc();
+	gw_l3_send_burst(l3, &m, 1);
+	return 0;
 }
 
 /* Time lifetimes (add-lifetime, use-lifetime) are the control thread's:
@@ -334,6 +388,8 @@ static void check_sa_times(struct gw_dp *dp, const struct gw_tables *live)
 
 			ev.sa = sa->id;
 			log_event(dp, &ev);
+			if (dp->on_event)
+				dp->on_event(dp->cb_arg, &ev);
 		}
 	}
 }

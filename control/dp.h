@@ -30,6 +30,7 @@ struct gw_l3_ctx;
 struct gw_neigh_table;
 struct gw_events;
 struct gw_frag;
+struct gw_event;
 
 struct gw_dp {
 	struct rte_mempool *mp, *indirect, *jumbo;
@@ -44,6 +45,12 @@ struct gw_dp {
 	struct gw_frag **frag;       /* likewise */
 	struct rte_ring **ctl_tx;    /* control -> worker i: frames to send */
 	uint64_t punted_ike, acquires, expires, ctl_tx_lost;
+	/* Where IKE datagrams and SA events go (control's IKE glue); NULL:
+	 * counted and logged only. The datagram is IPv4 without L2; the
+	 * callee does not keep m. */
+	void (*on_ike)(void *arg, const struct rte_mbuf *m);
+	void (*on_event)(void *arg, const struct gw_event *ev);
+	void *cb_arg;
 };
 
 /* Everything but the FIB, which comes with each table generation. */
@@ -60,6 +67,14 @@ void gw_dp_neigh_flush(struct gw_dp *dp);
 
 /* Control loop, every turn: ARP, next hops to resolve, SA events. */
 void gw_dp_poll(struct gw_dp *dp, const struct gw_tables *live);
+/* Send one UDP datagram from us (IKE): IPv4 + UDP around payload, routed
+ * and resolved like any packet we originate, but not matched against the
+ * SPD (the seed's out-accept-isakmp). 0, or -1 (no mbuf, too long). */
+int gw_dp_send_udp(struct gw_dp *dp, const struct gw_tables *live, uint32_t src, uint16_t sport,
+		   uint32_t dst, uint16_t dport, const uint8_t *payload, size_t len);
+/* Queue what control has for the workers (call after sending). */
+void gw_dp_flush(struct gw_dp *dp);
+
 /* Once a second: neighbour ageing, SA time lifetimes. */
 void gw_dp_tick(struct gw_dp *dp, const struct gw_tables *live);
 /* Per-reason drops of the L3 and ESP/AH stages, summed over the threads,

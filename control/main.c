@@ -298,6 +298,13 @@ static int start(void)
 
 static void shutdown_all(void)
 {
+	/* Delete notifications go out through a worker, so before they stop. */
+	if (D.dp_ready && D.ctl.live && D.n_workers) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+
+		gw_ctl_prepare_stop(&D.ctl);
+		nanosleep(&ts, NULL);
+	}
 	D.stop = true;
 	rte_eal_mp_wait_lcore();
 	gw_mgmt_server_close(D.mgmt);

@@ -358,18 +358,77 @@ static bool incoming_policy_ok(struct gw_path *p, struct rte_mbuf *m)
 	return true;
 }
 
-static bool is_ike(const struct rte_mbuf *m)
+enum udp_kind { UDP_OTHER, UDP_IKE, UDP_ESP, UDP_KEEPALIVE };
+
+/*
+ * UDP to one of our addresses on the IKE ports. On 4500 (RFC 3948 2.2) a
+ * payload starting with four zero bytes (the non-ESP marker) is IKE, a
+ * single 0xFF byte is a NAT keepalive, anything else is ESP in UDP.
+ */
+static enum udp_kind udp_kind(const struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ip = ip_of(m);
 	const struct rte_udp_hdr *udp;
-	unsigned hl = rte_ipv4_hdr_len(ip);
+	unsigned hl = rte_ipv4_hdr_len(ip), payload;
+	const uint8_t *p;
 	uint16_t dport;
 
 	if (ip->next_proto_id != IPPROTO_UDP || rte_pktmbuf_data_len(m) < hl + sizeof(*udp))
-		return false;
+		return UDP_OTHER;
 	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, hl);
 	dport = rte_be_to_cpu_16(udp->dst_port);
-	return dport == IKE_PORT || dport == IKE_NATT_PORT;
+	if (dport == IKE_PORT)
+		return UDP_IKE;
+	if (dport != IKE_NATT_PORT)
+		return UDP_OTHER;
+	payload = rte_pktmbuf_data_len(m) - hl - (unsigned)sizeof(*udp);
+	p = (const uint8_t *)(udp + 1);
+	if (payload == 1 && p[0] == 0xff)
+		return UDP_KEEPALIVE;
+	if (payload >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0)
+		return UDP_IKE;
+	return payload >= sizeof(struct gw_esp_hdr) ? UDP_ESP : UDP_OTHER;
+}
+
+/* RFC 3948 3.2: take the UDP header out, so the ESP code sees plain ESP. */
+static void udp_decap(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	unsigned hl = rte_ipv4_hdr_len(ip);
+
+	memmove((uint8_t *)ip + sizeof(struct rte_udp_hdr), ip, hl);
+	rte_pktmbuf_adj(m, sizeof(struct rte_udp_hdr));
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	ip->next_proto_id = IPPROTO_ESP;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->total_length) -
+						       sizeof(struct rte_udp_hdr)));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/* RFC 3948 2.1: ESP in UDP on the way out (checksum 0 is allowed, 3.1.1).
+ * False if the mbuf has no room. */
+static bool udp_encap(struct rte_mbuf *m, uint16_t sport, uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	unsigned hl = rte_ipv4_hdr_len(ip);
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+	struct rte_udp_hdr *udp;
+
+	if (!rte_pktmbuf_prepend(m, sizeof(*udp)))
+		return false;
+	memmove(rte_pktmbuf_mtod(m, uint8_t *), ip, hl);
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	udp = (struct rte_udp_hdr *)((uint8_t *)ip + hl);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(tot - hl + sizeof(*udp)));
+	udp->dgram_cksum = 0;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(tot + sizeof(*udp)));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return true;
 }
 
 /* Plain packets for us: ICMP echo is answered, the rest has no taker. */
@@ -407,11 +466,26 @@ static void ip_local(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 		if (ip->next_proto_id == IPPROTO_ESP || ip->next_proto_id == IPPROTO_AH) {
 			m->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
 			ipsec[n_ipsec++] = m;
-		} else if (is_ike(m)) {
+			continue;
+		}
+		switch (udp_kind(m)) {
+		case UDP_IKE:
 			/* IKE is let through without policy matching (seed). */
 			gw_count(p->ctr, GW_CTR_IN_ACCEPT_ISAKMP, 1);
 			punt(p, m);
-		} else if (decrypted || incoming_policy_ok(p, m)) {
+			continue;
+		case UDP_KEEPALIVE:
+			rte_pktmbuf_free(m); /* it only kept a NAT mapping open */
+			continue;
+		case UDP_ESP:
+			udp_decap(m);
+			m->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
+			ipsec[n_ipsec++] = m;
+			continue;
+		case UDP_OTHER:
+			break;
+		}
+		if (decrypted || incoming_policy_ok(p, m)) {
 			local_deliver(p, m);
 		} else {
 			rte_pktmbuf_free(m);
@@ -467,7 +541,8 @@ static bool fits_after_encap(struct gw_path *p, const struct gw_spd_policy *pol,
 	struct gw_nh nh;
 
 	if (pol->ipsec_protocols & GW_PROTO_ESP)
-		overhead += gw_esp_overhead(pol->out_esp, len);
+		overhead += gw_esp_overhead(pol->out_esp, len) +
+			    (pol->out_esp->p.encap_dport ? sizeof(struct rte_udp_hdr) : 0);
 	if (pol->ipsec_protocols & GW_PROTO_AH)
 		overhead += gw_ah_overhead(pol->out_ah); /* counts its outer header in tunnel mode */
 	if (gw_fib_lookup(p->t->fib, pol->tunnel ? pol->sa_dst : rte_be_to_cpu_32(ip_of(m)->dst_addr), &nh) != 0)
@@ -543,6 +618,11 @@ static void encap_proto(struct gw_path *p, struct rte_mbuf **mb, const struct gw
 		} else if (gw_life_drop(life)) {
 			/* the hard lifebytes limit is exact: this packet would pass it */
 			drop(p, sel[i], GW_CTR_DROP_NO_SA);
+			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
+			mb[idx[i]] = NULL;
+		} else if (sa[i]->p.encap_dport &&
+			   !udp_encap(sel[i], sa[i]->p.encap_sport, sa[i]->p.encap_dport)) {
+			ipsec_drop(p, sel[i], GW_DROP_NO_HEADROOM);
 			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
 			mb[idx[i]] = NULL;
 		} else {

@@ -55,6 +55,10 @@ struct gw_sa_params {
 	gw_seconds use_soft, use_hard; /* use-lifetime, from first use */
 	uint64_t lifebytes_soft, lifebytes_hard; /* 0 = unlimited */
 	uint32_t replay_window;    /* packets; 0 = no anti-replay check */
+	/* ESP in UDP (RFC 3948, NAT traversal): our and the peer's port, host
+	 * order; 0 = plain ESP. Outbound packets get the UDP header, inbound
+	 * ones may come with or without it. */
+	uint16_t encap_sport, encap_dport;
 };
 
 /*

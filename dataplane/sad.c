@@ -87,7 +87,8 @@ bool gw_sa_params_equal(const struct gw_sa_params *a, const struct gw_sa_params 
 	       a->add_soft == b->add_soft && a->add_hard == b->add_hard &&
 	       a->use_soft == b->use_soft && a->use_hard == b->use_hard &&
 	       a->lifebytes_soft == b->lifebytes_soft && a->lifebytes_hard == b->lifebytes_hard &&
-	       a->replay_window == b->replay_window;
+	       a->replay_window == b->replay_window && a->encap_sport == b->encap_sport &&
+	       a->encap_dport == b->encap_dport;
 }
 
 void gw_sa_view_fill(const struct gw_sa *sa, struct gw_sa_view *v)

@@ -1103,11 +1103,15 @@ unsigned ike_remote_peers(const struct ike_engine *e, uint64_t now_ms, time_t wa
 {
 	unsigned n = 0;
 
-	for (const struct ike_p1 *p1 = e->p1s; p1 && n < max; p1 = p1->next) {
-		struct gw_remote_peer_view *v = &out[n];
+	/* Counts every peer and fills the first max: max = 0 sizes the view. */
+	for (const struct ike_p1 *p1 = e->p1s; p1; p1 = p1->next) {
+		struct gw_remote_peer_view *v;
 
 		if (p1->state == P1_DEAD)
 			continue;
+		if (n++ >= max)
+			continue;
+		v = &out[n - 1];
 		memset(v, 0, sizeof(*v));
 		v->local_address = p1->local;
 		v->remote_address = p1->remote;
@@ -1121,7 +1125,6 @@ unsigned ike_remote_peers(const struct ike_engine *e, uint64_t now_ms, time_t wa
 				if (!p2->rekeying)
 					v->ph2_active++;
 			}
-		n++;
 	}
 	return n;
 }

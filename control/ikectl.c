@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ikectl.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "crypto.h"
+#include "ctl.h"
+#include "dp.h"
+#include "events.h"
+#include "ikev1.h"
+#include "log.h"
+#include "sa.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int gw_ikectl_init(struct gw_ikectl *ik)
+{
+	memset(ik, 0, sizeof(*ik));
+	ik->e = ike_engine_new(NULL);
+	return ik->e ? 0 : -1;
+}
+
+/* The SAs themselves belong to the tables (retired with them). */
+void gw_ikectl_fini(struct gw_ikectl *ik)
+{
+	if (ik->e)
+		ike_engine_free(ik->e);
+	free(ik->sas);
+	memset(ik, 0, sizeof(*ik));
+}
+
+/* ---- SAs */
+
+static struct gw_sa *sa_from_ike(const struct ike_sa_id *iid, const struct ike_sa_params *ip,
+				 uint32_t policy_uid, uint32_t default_window)
+{
+	struct gw_sa_id id = {.spi = iid->spi, .src = iid->src, .dst = iid->dst, .proto = iid->proto,
+			      .dir = iid->dir};
+	struct gw_sa_params p = {
+		.enc_alg = ip->enc_alg, .auth_alg = ip->auth_alg, .enc_key = ip->enc_key,
+		.auth_key = ip->auth_key, .tunnel = ip->tunnel, .flags = ip->flags,
+		.add_soft = ip->add_soft, .add_hard = ip->add_hard, .use_soft = ip->use_soft,
+		.use_hard = ip->use_hard, .lifebytes_soft = ip->lifebytes_soft,
+		.lifebytes_hard = ip->lifebytes_hard,
+		.replay_window = ip->replay_window ? ip->replay_window : default_window,
+		.encap_sport = ip->encap_sport, .encap_dport = ip->encap_dport,
+	};
+	struct gw_err err;
+	struct gw_sa *sa = gw_sa_new(&id, &p, policy_uid, time(NULL));
+
+	if (!sa)
+		return NULL;
+	if (gw_sa_crypto_init(sa, &err) != 0) {
+		gw_log(GW_LOG_ERR, "ike", "SA spi %X: %s", id.spi, err.msg);
+		gw_sa_free(sa);
+		return NULL;
+	}
+	gw_sa_set_state(sa, GW_SA_MATURE);
+	return sa;
+}
+
+static int list_add(struct gw_ikectl *ik, struct gw_sa *sa)
+{
+	if (ik->n_sas == ik->cap_sas) {
+		uint32_t cap = ik->cap_sas ? ik->cap_sas * 2 : 16;
+		struct gw_sa **v = realloc(ik->sas, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		ik->sas = v;
+		ik->cap_sas = cap;
+	}
+	ik->sas[ik->n_sas++] = sa;
+	return 0;
+}
+
+static int list_find(const struct gw_ikectl *ik, const struct gw_sa_id *id)
+{
+	uint32_t i;
+
+	for (i = 0; i < ik->n_sas; i++)
+		if (gw_sa_id_equal(&ik->sas[i]->id, id))
+			return (int)i;
+	return -1;
+}
+
+static void list_remove(struct gw_ikectl *ik, uint32_t i)
+{
+	ik->sas[i] = ik->sas[--ik->n_sas];
+}
+
+static void install(struct gw_ctl *ctl, const struct ike_action *a)
+{
+	struct gw_ikectl *ik = &ctl->ike;
+	uint32_t window = ctl->cfg.dataplane.replay_window;
+	struct gw_sa *in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid, window);
+	struct gw_sa *out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window);
+	struct gw_err err;
+
+	if (!in || !out || list_add(ik, in) != 0 || (list_add(ik, out) != 0 && (ik->n_sas--, 1))) {
+		gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X failed",
+		       a->install.in_id.spi, a->install.out_id.spi);
+		gw_sa_free(in);
+		gw_sa_free(out);
+		return;
+	}
+	if (gw_ctl_rebuild(ctl, &err) != 0) {
+		gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X: %s", in->id.spi,
+		       out->id.spi, err.msg);
+		ik->n_sas -= 2;
+		gw_sa_free(in);
+		gw_sa_free(out);
+	}
+}
+
+static void delete_sa(struct gw_ctl *ctl, const struct ike_sa_id *iid)
+{
+	struct gw_sa_id id = {.spi = iid->spi, .src = iid->src, .dst = iid->dst, .proto = iid->proto,
+			      .dir = iid->dir};
+	int i = list_find(&ctl->ike, &id);
+	struct gw_err err;
+
+	if (i < 0)
+		return;
+	/* Out of the list, out of the next tables; freed when the current
+	 * ones are retired after the grace period. */
+	list_remove(&ctl->ike, (uint32_t)i);
+	if (gw_ctl_rebuild(ctl, &err) != 0)
+		gw_log(GW_LOG_ERR, "ike", "deleting SA %X: %s", id.spi, err.msg);
+}
+
+static void add_policy(struct gw_ctl *ctl, const struct gw_policy *pol)
+{
+	struct gw_config cand;
+	struct gw_err err;
+	int idx;
+
+	if (gw_config_clone(&cand, &ctl->cfg) != 0)
+		return;
+	idx = gw_menu_append(&cand, GW_MENU_POLICY);
+	if (idx < 0) {
+		gw_config_free(&cand);
+		return;
+	}
+	cand.policies.v[idx] = *pol; /* with the engine's uid, which its SAs name */
+	cand.policies.v[idx].dynamic = true;
+	if (gw_config_validate(&cand, &err) != 0 || gw_ctl_apply(ctl, &cand, &err) != 0)
+		gw_log(GW_LOG_WARNING, "ike", "generated policy refused: %s", err.msg);
+	gw_config_free(&cand);
+}
+
+/* ---- actions */
+
+static enum gw_log_level log_level(enum ike_log_level l)
+{
+	return (enum gw_log_level)l;
+}
+
+static void send_datagram(struct gw_ctl *ctl, const struct ike_action *a)
+{
+	if (!ctl->dp || gw_dp_send_udp(ctl->dp, ctl->live, a->send.src, a->send.sport, a->send.dst,
+				       a->send.dport, a->send.data, a->send.len) != 0) {
+		ctl->ike.send_failed++;
+		return;
+	}
+	ctl->ike.out_isakmp++;
+}
+
+static void drain(struct gw_ctl *ctl)
+{
+	struct ike_action a;
+
+	while (ike_action_next(ctl->ike.e, &a)) {
+		switch (a.type) {
+		case IKE_ACT_SEND: send_datagram(ctl, &a); break;
+		case IKE_ACT_INSTALL_SA: install(ctl, &a); break;
+		case IKE_ACT_DELETE_SA: delete_sa(ctl, &a.del.id); break;
+		case IKE_ACT_ADD_POLICY: add_policy(ctl, &a.add_policy.policy); break;
+		case IKE_ACT_LOG: gw_log(log_level(a.log.level), "ike", "%s", a.log.text); break;
+		}
+		ike_action_free(&a);
+	}
+	if (ctl->dp)
+		gw_dp_flush(ctl->dp);
+}
+
+/* ---- inputs */
+
+void gw_ikectl_on_datagram(void *arg, const struct rte_mbuf *m)
+{
+	struct gw_ctl *ctl = arg;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	unsigned hl = rte_ipv4_hdr_len(ip);
+	const struct rte_udp_hdr *udp;
+	size_t len;
+
+	/* The worker checked the IPv4 header and that the UDP header is there. */
+	if (rte_pktmbuf_data_len(m) < hl + sizeof(*udp) || m->nb_segs != 1)
+		return;
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, hl);
+	len = rte_pktmbuf_data_len(m) - hl - sizeof(*udp);
+	if (rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) ||
+	    rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp) < len)
+		len = rte_be_to_cpu_16(udp->dgram_len) >= sizeof(*udp)
+			      ? rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp) : 0;
+	ike_input(ctl->ike.e, now_ms(), rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(udp->dst_port),
+		  rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(udp->src_port),
+		  (const uint8_t *)(udp + 1), len);
+	drain(ctl);
+}
+
+void gw_ikectl_on_event(void *arg, const struct gw_event *ev)
+{
+	struct gw_ctl *ctl = arg;
+	struct ike_sa_id id;
+
+	if (ev->type == GW_EV_ACQUIRE) {
+		ike_acquire(ctl->ike.e, now_ms(), ev->acquire.policy_uid, ev->acquire.src, ev->acquire.dst,
+			    ev->acquire.proto);
+	} else {
+		/* Only negotiated SAs are IKE's to renew. */
+		if (list_find(&ctl->ike, &ev->sa) < 0)
+			return;
+		id = (struct ike_sa_id){.spi = ev->sa.spi, .src = ev->sa.src, .dst = ev->sa.dst,
+					.proto = ev->sa.proto, .dir = ev->sa.dir};
+		ike_expire(ctl->ike.e, now_ms(), &id, ev->type == GW_EV_EXPIRE_HARD);
+	}
+	drain(ctl);
+}
+
+void gw_ikectl_poll(struct gw_ctl *ctl)
+{
+	uint64_t now = now_ms();
+
+	if (!ctl->ike.e || now < ike_next_timeout(ctl->ike.e))
+		return;
+	ike_tick(ctl->ike.e, now);
+	drain(ctl);
+}
+
+void gw_ikectl_config(struct gw_ctl *ctl)
+{
+	if (ctl->ike.e)
+		ike_engine_set_config(ctl->ike.e, &ctl->cfg);
+}
+
+void gw_ikectl_flush(struct gw_ctl *ctl)
+{
+	if (!ctl->ike.e)
+		return;
+	ctl->ike.n_sas = 0; /* the tables free them after the next publish */
+	ike_flush(ctl->ike.e, now_ms(), 0);
+	drain(ctl);
+}
+
+unsigned gw_ikectl_remote_peers(struct gw_ctl *ctl, struct gw_remote_peer_view *out, unsigned max)
+{
+	if (!ctl->ike.e)
+		return 0;
+	return ike_remote_peers(ctl->ike.e, now_ms(), time(NULL), out, max);
+}
+
+enum gw_ph2_state gw_ikectl_ph2_state(struct gw_ctl *ctl, uint32_t policy_uid)
+{
+	return ctl->ike.e ? ike_policy_ph2_state(ctl->ike.e, policy_uid) : GW_PH2_NO_PHASE2;
+}
