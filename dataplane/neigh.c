@@ -139,9 +139,17 @@ static int slot_find(const struct gw_neigh_table *t, uint32_t ip, int *free_slot
 	return -1;
 }
 
+/* Time since `then`, 0 if `then` is later than `now`: a worker samples the
+ * TSC once per burst, so control may stamp an entry after that sample (or
+ * on a core whose TSC runs a little ahead). */
+static uint64_t since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 static bool due(uint64_t now, uint64_t then, uint64_t interval)
 {
-	return then == 0 || now - then >= interval;
+	return then == 0 || since(now, then) >= interval;
 }
 
 /* What a worker does with a live entry. */
@@ -150,7 +158,7 @@ static unsigned entry_verdict(const struct gw_neigh_table *t, const struct gw_ne
 {
 	uint64_t requested = __atomic_load_n(&e->requested, __ATOMIC_RELAXED);
 	unsigned punt = due(now, requested, t->request_cycles) ? GW_NEIGH_PUNT : 0;
-	uint64_t age = now - confirmed;
+	uint64_t age = since(now, confirmed);
 
 	if (val_state(val) != GW_NEIGH_REACHABLE || val_ifidx(val) != ifidx || age >= t->expire_cycles)
 		return punt;
@@ -169,9 +177,13 @@ unsigned gw_neigh_lookup(const struct gw_neigh_table *t, uint32_t ip, uint16_t i
 		const struct gw_neigh_entry *e = &t->e[(h + i) & t->mask];
 		uint32_t eip;
 		uint64_t val, confirmed;
+		unsigned tries = 0;
 
-		if (!entry_read(e, &eip, &val, &confirmed))
-			return 0; /* control is mid-update: a miss this once */
+		/* Control is mid-update: its write is a few stores, so read again
+		 * rather than drop the burst to this next hop as no-arp. */
+		while (!entry_read(e, &eip, &val, &confirmed))
+			if (++tries == 64)
+				return 0;
 		if (eip == 0)
 			break;
 		if (eip == ip && val_state(val) != GW_NEIGH_FREE)
