@@ -187,6 +187,8 @@ void gw_dp_fini(struct gw_dp *dp)
 	}
 	free_ring_mbufs(dp->punt);
 	rte_ring_free(dp->punt);
+	for (i = 0; i < dp->n_pending; i++)
+		rte_pktmbuf_free(dp->pending[i]);
 	rte_ring_free(dp->neigh_ring);
 	if (dp->events)
 		gw_events_free(dp->events);
@@ -302,6 +304,57 @@ static void log_event(struct gw_dp *dp, const struct gw_event *ev)
 	       ev->type == GW_EV_EXPIRE_HARD ? ": discarded" : ": replacement needed");
 }
 
+/* Whether the neighbour for dst is resolved; if not, control is asked. */
+static bool next_hop_known(struct gw_dp *dp, struct gw_l3_ctx *l3, uint32_t dst)
+{
+	struct rte_ether_addr mac;
+	struct gw_nh nh;
+	unsigned r;
+
+	if (gw_fib_lookup(l3->fib, dst, &nh) != 0 || (nh.flags & GW_NH_LOCAL))
+		return true; /* nothing to wait for: L3 output counts it */
+	r = gw_neigh_lookup(dp->neigh, nh.ip, nh.ifidx, l3->now, &mac);
+	if (r & GW_NEIGH_HAVE_MAC)
+		return true;
+	if (r & GW_NEIGH_PUNT) {
+		struct gw_neigh_req req = {.ip = nh.ip, .ifidx = nh.ifidx};
+
+		rte_ring_mp_enqueue_elem(dp->neigh_ring, &req, sizeof(req));
+	}
+	return false;
+}
+
+static bool hold(struct gw_dp *dp, struct rte_mbuf *m)
+{
+	if (dp->n_pending == GW_DP_PENDING)
+		return false;
+	dp->pending[dp->n_pending] = m;
+	dp->pending_until[dp->n_pending++] = rte_rdtsc() + rte_get_tsc_hz();
+	return true;
+}
+
+/* Send what waited for ARP and can go now; drop what waited too long. */
+static void retry_pending(struct gw_dp *dp, struct gw_l3_ctx *l3)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < dp->n_pending; i++) {
+		struct rte_mbuf *m = dp->pending[i];
+		uint32_t dst = rte_be_to_cpu_32(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->dst_addr);
+
+		if (next_hop_known(dp, l3, dst)) {
+			gw_l3_send_burst(l3, &m, 1);
+		} else if (l3->now > dp->pending_until[i]) {
+			dp->pending_lost++;
+			rte_pktmbuf_free(m);
+		} else {
+			dp->pending_until[k] = dp->pending_until[i];
+			dp->pending[k++] = m;
+		}
+	}
+	dp->n_pending = k;
+}
+
 void gw_dp_poll(struct gw_dp *dp, const struct gw_tables *live)
 {
 	struct gw_l3_ctx *l3 = ctl_l3(dp);
@@ -317,6 +370,8 @@ void gw_dp_poll(struct gw_dp *dp, const struct gw_tables *live)
 		for (i = 0; i < n; i++)
 			handle_punt(dp, m[i]);
 	gw_neigh_drain(l3, dp->mp, 256);
+	if (dp->n_pending)
+		retry_pending(dp, l3);
 	while ((n = gw_events_drain(dp->events, ev, RTE_DIM(ev))) > 0)
 		for (i = 0; i < n; i++) {
 			log_event(dp, &ev[i]);
@@ -368,6 +423,8 @@ int gw_dp_send_udp(struct gw_dp *dp, const struct gw_tables *live, uint32_t src,
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	l3->fib = live->fib;
 	l3->now = rte_rdtsc();
+	if (!next_hop_known(dp, l3, dst) && hold(dp, m))
+		return 0;
 	gw_l3_send_burst(l3, &m, 1);
 	return 0;
 }

@@ -32,6 +32,8 @@ struct gw_events;
 struct gw_frag;
 struct gw_event;
 
+#define GW_DP_PENDING 32
+
 struct gw_dp {
 	struct rte_mempool *mp, *indirect, *jumbo;
 	const struct gw_port *ports;
@@ -45,6 +47,12 @@ struct gw_dp {
 	struct gw_frag **frag;       /* likewise */
 	struct rte_ring **ctl_tx;    /* control -> worker i: frames to send */
 	uint64_t punted_ike, acquires, expires, ctl_tx_lost;
+	/* Control's datagrams whose next hop is not resolved yet: held for
+	 * up to a second instead of lost (the first IKE packet to a peer). */
+	struct rte_mbuf *pending[GW_DP_PENDING];
+	uint64_t pending_until[GW_DP_PENDING];
+	unsigned n_pending;
+	uint64_t pending_lost;
 	/* Where IKE datagrams and SA events go (control's IKE glue); NULL:
 	 * counted and logged only. The datagram is IPv4 without L2; the
 	 * callee does not keep m. */
