@@ -560,18 +560,66 @@ static bool fits_after_encap(struct gw_path *p, const struct gw_spd_policy *pol,
 typedef uint16_t (*outb_fn)(struct gw_crypto_ctx *, struct rte_mbuf **, struct gw_sa **, const uint64_t *,
 			    const uint8_t *, uint16_t, uint8_t *, uint32_t *);
 
-/* The next outbound sequence number of sa (RFC 4303 3.3.3: never cycles
- * without ESN); false if the SA is used up (m dropped, counted). */
-static bool take_seq(struct gw_path *p, struct gw_sa *sa, struct rte_mbuf *m, uint64_t *seq)
+/*
+ * Outbound sequence numbers for the selected packets (RFC 4303 3.3.3:
+ * never cycling without ESN): one atomic reservation per run of packets on
+ * the same SA, not one per packet. Packets the SA has no number left for
+ * are dropped and their slot (in sel[]) cleared.
+ */
+static void take_seqs(struct gw_path *p, struct gw_sa **sa, struct rte_mbuf **sel, uint64_t *seq,
+		      uint16_t k)
 {
-	enum gw_life life = gw_seq_out_next(sa, (sa->p.flags & GW_SA_FLAG_ESN) != 0, seq);
+	uint16_t i = 0;
 
-	gw_event_post_life(p->events, sa, life);
-	if (!gw_life_drop(life))
-		return true;
-	gw_l3_stat_add(&p->ipsec_drop[GW_DROP_SEQ_OVERFLOW], 1);
-	drop(p, m, GW_CTR_DROP_NO_SA);
-	return false;
+	while (i < k) {
+		uint16_t run = 1, j;
+		uint32_t granted;
+		uint64_t first;
+		enum gw_life life;
+
+		while (i + run < k && sa[i + run] == sa[i])
+			run++;
+		granted = run;
+		life = gw_seq_out_reserve(sa[i], (sa[i]->p.flags & GW_SA_FLAG_ESN) != 0, &granted, &first);
+		gw_event_post_life(p->events, sa[i], life);
+		for (j = 0; j < run; j++) {
+			if (j < granted) {
+				seq[i + j] = first + j;
+				continue;
+			}
+			gw_l3_stat_add(&p->ipsec_drop[GW_DROP_SEQ_OVERFLOW], 1);
+			drop(p, sel[i + j], GW_CTR_DROP_NO_SA);
+			sel[i + j] = NULL;
+		}
+		i += run;
+	}
+}
+
+/*
+ * Lifebytes of what was just encrypted, one accounting per run of packets
+ * on the same SA. refused[i]: packet i would take its SA past the hard
+ * limit, which is exact, so it must not leave.
+ */
+static void account_runs(struct gw_path *p, struct gw_sa **sa, const uint8_t *rc, const uint32_t *bytes,
+			 uint16_t k, bool *refused)
+{
+	uint16_t i = 0, j, run;
+	uint32_t ok;
+
+	while (i < k) {
+		refused[i] = false;
+		if (rc[i]) {
+			i++;
+			continue;
+		}
+		for (run = 1; i + run < k && !rc[i + run] && sa[i + run] == sa[i]; run++)
+			;
+		gw_event_post_life(p->events, sa[i],
+				   gw_sa_account_burst(sa[i], bytes + i, run, p->now_sec, &ok));
+		for (j = 0; j < run; j++)
+			refused[i + j] = j >= ok;
+		i += run;
+	}
 }
 
 /*
@@ -587,17 +635,13 @@ static void encap_proto(struct gw_path *p, struct rte_mbuf **mb, const struct gw
 	uint8_t df[GW_BURST_MAX], rc[GW_BURST_MAX];
 	uint32_t bytes[GW_BURST_MAX];
 	uint64_t seq[GW_BURST_MAX];
-	uint16_t idx[GW_BURST_MAX], i, k = 0;
+	uint16_t idx[GW_BURST_MAX], i, k = 0, n_sel;
+	bool refused[GW_BURST_MAX];
 
 	for (i = 0; i < n; i++) {
 		if (!mb[i] || !(pol[i]->ipsec_protocols & proto_bit))
 			continue;
 		sa[k] = proto_bit == GW_PROTO_ESP ? pol[i]->out_esp : pol[i]->out_ah;
-		if (!take_seq(p, sa[k], mb[i], &seq[k])) {
-			pcount(p, pol[i], GW_PCTR_NOT_ENCRYPTED);
-			mb[i] = NULL;
-			continue;
-		}
 		/* AH over ESP: the ESP step already built the outer header. */
 		df[k] = proto_bit == GW_PROTO_AH && (pol[i]->ipsec_protocols & GW_PROTO_ESP)
 				? GW_DF_INHERIT : pol[i]->dont_fragment;
@@ -606,16 +650,31 @@ static void encap_proto(struct gw_path *p, struct rte_mbuf **mb, const struct gw
 	}
 	if (!k)
 		return;
+	take_seqs(p, sa, sel, seq, k);
+	/* Those without a number are gone: close the gaps. */
+	for (i = 0, n_sel = 0; i < k; i++) {
+		if (!sel[i]) {
+			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
+			mb[idx[i]] = NULL;
+			continue;
+		}
+		sa[n_sel] = sa[i];
+		df[n_sel] = df[i];
+		seq[n_sel] = seq[i];
+		idx[n_sel] = idx[i];
+		sel[n_sel++] = sel[i];
+	}
+	k = n_sel;
+	if (!k)
+		return;
 	fn(p->crypto, sel, sa, seq, df, k, rc, bytes);
+	account_runs(p, sa, rc, bytes, k, refused);
 	for (i = 0; i < k; i++) {
-		enum gw_life life = rc[i] ? GW_LIFE_OK : gw_sa_account(sa[i], bytes[i], p->now_sec);
-
-		gw_event_post_life(p->events, sa[i], life);
 		if (rc[i] != 0) {
 			ipsec_drop(p, sel[i], rc[i]);
 			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
 			mb[idx[i]] = NULL;
-		} else if (gw_life_drop(life)) {
+		} else if (refused[i]) {
 			/* the hard lifebytes limit is exact: this packet would pass it */
 			drop(p, sel[i], GW_CTR_DROP_NO_SA);
 			pcount(p, pol[idx[i]], GW_PCTR_NOT_ENCRYPTED);
@@ -663,8 +722,12 @@ static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, cons
 	const struct gw_spd_policy *pol;
 	struct flow f;
 
-	flow_of(m, &f);
-	pol = gw_spd_lookup(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	if (depth > 0 && prev->outer_known) {
+		pol = prev->outer; /* known since the SPD was built */
+	} else {
+		flow_of(m, &f);
+		pol = gw_spd_lookup(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	}
 	*pol_out = pol;
 	if (depth > 0) {
 		/* An encapsulated packet: "if packet matches the same SPD rule that
@@ -692,6 +755,7 @@ static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, cons
 	    (!(pol->ipsec_protocols & GW_PROTO_AH) || sa_usable(pol->out_ah)))
 		return fits_after_encap(p, pol, m) ? OUT_ENCRYPT : OUT_GONE;
 	/* No usable SA: ask IKE; `use` sends plain meanwhile, require/unique drop. */
+	flow_of(m, &f);
 	acquire(p, pol, &f);
 	pcount(p, pol, GW_PCTR_NOT_ENCRYPTED);
 	if (pol->level == GW_LEVEL_USE) {

@@ -230,6 +230,28 @@ static int attach_negotiated(struct gw_spd *spd, const struct gw_sad *sad)
 	return 0;
 }
 
+/* The SPD's answer for each tunnel policy's outer packets, once. */
+static void resolve_outer(struct gw_spd *spd)
+{
+	uint32_t i;
+
+	for (i = 0; i < spd->n; i++) {
+		struct gw_spd_policy *sp = &spd->p[i];
+		uint8_t proto = (sp->ipsec_protocols & GW_PROTO_AH) ? IPPROTO_AH : IPPROTO_ESP;
+		uint16_t sport = 0, dport = 0;
+
+		if (sp->action != GW_ACTION_ENCRYPT || !sp->tunnel)
+			continue;
+		if (proto == IPPROTO_ESP && sp->out_esp && sp->out_esp->p.encap_dport) {
+			proto = IPPROTO_UDP;
+			sport = sp->out_esp->p.encap_sport;
+			dport = sp->out_esp->p.encap_dport;
+		}
+		sp->outer = gw_spd_lookup(spd, sp->sa_src, sp->sa_dst, proto, sport, dport);
+		sp->outer_known = true;
+	}
+}
+
 static void compile_policy(struct gw_spd_policy *sp, const struct gw_config *c,
 			   const struct gw_sad *sad, const struct gw_spd *spd, uint32_t idx)
 {
@@ -272,6 +294,7 @@ struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_sad *sad,
 			compile_policy(&spd->p[spd->n++], c, sad, spd, i);
 	if (attach_negotiated(spd, sad) != 0)
 		goto nomem;
+	resolve_outer(spd);
 	return spd;
 nomem:
 	if (err)

@@ -83,6 +83,12 @@ struct gw_spd_policy {
 	uint8_t dont_fragment;       /* enum gw_dont_fragment */
 	bool tunnel;
 	bool manual; /* keyed by a manual-sa template, not by IKE */
+	/* Tunnel mode: the outer header is the policy's own (sa-src -> sa-dst,
+	 * ESP, AH or ESP-in-UDP), so the SPD's verdict on the encapsulated
+	 * packet is known at build time (outer_known) and not looked up per
+	 * packet. NULL outer: no policy matches it. */
+	bool outer_known;
+	const struct gw_spd_policy *outer;
 	uint32_t sa_src, sa_dst;
 	/* The SAs of an encrypt policy, NULL where none (yet): out for
 	 * encapsulation, in for the check that a decrypted packet matches the
