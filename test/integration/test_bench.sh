@@ -9,6 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/integration/lib.sh
+PY3=${PY3:-/usr/bin/python3}
 need_root
 need_cmd timeout "$PY3"
 BENCH=${BENCH:-$BUILD_DIR/ipsecgw-bench}

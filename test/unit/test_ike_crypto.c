@@ -41,8 +41,12 @@ static void unhex(const char *s, uint8_t *out, size_t *len)
 
 static void tohex(const uint8_t *p, size_t len, char *out)
 {
-	for (size_t i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
 	out[2 * len] = 0;
 }
 
