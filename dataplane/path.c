@@ -257,6 +257,17 @@ static bool is_ipsec_to_us(const struct gw_path *p, const struct rte_mbuf *m)
 	       gw_l3_is_local(p->t->fib, rte_be_to_cpu_32(ip->dst_addr));
 }
 
+/* An AH SA of an AH+ESP policy: what it leaves is the policy's ESP. */
+static bool bundle_ah(const struct gw_path *p, const struct gw_sa *sa)
+{
+	const struct gw_spd_policy *pol;
+
+	if (sa->id.proto != IPPROTO_AH)
+		return false;
+	pol = gw_spd_by_uid(p->t->spd, sa->policy_uid);
+	return pol && gw_spd_policy_has_in_sa(pol, sa) && (pol->ipsec_protocols & GW_PROTO_ESP);
+}
+
 /* ESP and AH packets to one of our addresses. */
 static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsigned depth)
 {
@@ -305,10 +316,13 @@ static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 			continue;
 		}
 		gw_count(p->ctr, GW_CTR_IN_DECRYPTED, 1);
-		/* The inner layer of a bundle or nested tunnel is checked when it is
-		 * itself decapsulated; what finally comes out must match the policy
-		 * of the SA that took the last layer off. */
-		if (!is_ipsec_to_us(p, m) && !decrypted_policy_ok(p, m, done_sa[i])) {
+		/* Every layer must match the policy of the SA that took it off
+		 * (nested tunnels: the inner tunnel's ESP matches the outer
+		 * policy); only the AH of an AH+ESP bundle leaves a packet (its
+		 * ESP) that its own policy cannot match, and is vouched for by
+		 * being that bundle's AH. */
+		if (!(is_ipsec_to_us(p, m) && bundle_ah(p, done_sa[i])) &&
+		    !decrypted_policy_ok(p, m, done_sa[i])) {
 			drop(p, m, GW_CTR_IN_DROP);
 			continue;
 		}

@@ -160,16 +160,21 @@ static void attach_sas(struct gw_spd_policy *sp, const struct gw_config *c,
 
 /* ---- SAs negotiated by IKE */
 
-struct uid_ref {
-	uint32_t uid;
-	struct gw_spd_policy *sp;
-};
-
 static int uid_cmp(const void *a, const void *b)
 {
-	uint32_t x = ((const struct uid_ref *)a)->uid, y = ((const struct uid_ref *)b)->uid;
+	uint32_t x = ((const struct gw_spd_uid_ref *)a)->uid, y = ((const struct gw_spd_uid_ref *)b)->uid;
 
 	return x < y ? -1 : x > y;
+}
+
+const struct gw_spd_policy *gw_spd_by_uid(const struct gw_spd *spd, uint32_t uid)
+{
+	struct gw_spd_uid_ref key = {.uid = uid}, *hit;
+
+	if (!spd || !spd->by_uid)
+		return NULL;
+	hit = bsearch(&key, spd->by_uid, spd->n, sizeof(key), uid_cmp);
+	return hit ? hit->sp : NULL;
 }
 
 /* Of two SAs for one slot, the one to use: usable before unusable, mature
@@ -203,30 +208,35 @@ static void attach_one(struct gw_spd_policy *sp, struct gw_sa *sa)
  * manual-sa keeps its manual ones. Each slot gets the best SA of its kind;
  * the others (the SA being replaced) still decrypt, found by SPI.
  */
-static int attach_negotiated(struct gw_spd *spd, const struct gw_sad *sad)
+static int index_by_uid(struct gw_spd *spd)
 {
-	struct uid_ref *map, key, *hit;
 	uint32_t i;
 
-	if (!sad || !spd->n)
-		return 0;
-	map = malloc(spd->n * sizeof(*map));
-	if (!map)
+	spd->by_uid = malloc((spd->n ? spd->n : 1) * sizeof(*spd->by_uid));
+	if (!spd->by_uid)
 		return -ENOMEM;
 	for (i = 0; i < spd->n; i++)
-		map[i] = (struct uid_ref){spd->p[i].uid, &spd->p[i]};
-	qsort(map, spd->n, sizeof(*map), uid_cmp);
-	for (i = 0; i < sad->n; i++) {
+		spd->by_uid[i] = (struct gw_spd_uid_ref){spd->p[i].uid, &spd->p[i]};
+	qsort(spd->by_uid, spd->n, sizeof(*spd->by_uid), uid_cmp);
+	return 0;
+}
+
+static int attach_negotiated(struct gw_spd *spd, const struct gw_sad *sad)
+{
+	uint32_t i;
+
+	if (index_by_uid(spd) != 0)
+		return -ENOMEM;
+	for (i = 0; sad && i < sad->n; i++) {
 		struct gw_sa *sa = sad->sa[i];
+		struct gw_spd_policy *sp;
 
 		if (sa->p.flags & GW_SA_FLAG_MANUAL)
 			continue;
-		key.uid = sa->policy_uid;
-		hit = bsearch(&key, map, spd->n, sizeof(*map), uid_cmp);
-		if (hit && !hit->sp->manual)
-			attach_one(hit->sp, sa);
+		sp = (struct gw_spd_policy *)gw_spd_by_uid(spd, sa->policy_uid);
+		if (sp && !sp->manual)
+			attach_one(sp, sa);
 	}
-	free(map);
 	return 0;
 }
 
@@ -321,6 +331,7 @@ void gw_spd_free(struct gw_spd *spd, const struct gw_spd *keep)
 			free(pc);
 	}
 	free(spd->counters);
+	free(spd->by_uid);
 	free(spd->p);
 	free(spd);
 }

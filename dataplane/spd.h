@@ -105,7 +105,17 @@ struct gw_spd {
 	/* Every config policy's stats block (disabled ones too), by uid. */
 	uint32_t n_counters;
 	struct gw_policy_counters **counters;
+	/* The enabled policies sorted by uid, for gw_spd_by_uid. */
+	struct gw_spd_uid_ref *by_uid;
 };
+
+struct gw_spd_uid_ref {
+	uint32_t uid;
+	struct gw_spd_policy *sp;
+};
+
+/* The enabled policy with this uid, or NULL (O(log n)). */
+const struct gw_spd_policy *gw_spd_by_uid(const struct gw_spd *spd, uint32_t uid);
 
 /*
  * Compile the enabled policies of c, pointing at the SAs of sad, and take
