@@ -38,10 +38,12 @@ check() {
 
 # expect_contains DESCRIPTION HAYSTACK NEEDLE
 expect_contains() {
-  if printf '%s' "$2" | grep -qF -- "$3"; then pass "$1"; else fail "$1: no \"$3\" in:"; printf '%s\n' "$2" | sed 's/^/      /'; fi
+  # a here-string, not a pipe: with pipefail, grep -q leaving early would
+  # make printf's SIGPIPE fail the check
+  if grep -qF -- "$3" <<<"$2"; then pass "$1"; else fail "$1: no \"$3\" in:"; printf '%s\n' "$2" | sed 's/^/      /'; fi
 }
 expect_not_contains() {
-  if printf '%s' "$2" | grep -qF -- "$3"; then fail "$1: unexpected \"$3\" in:"; printf '%s\n' "$2" | sed 's/^/      /'; else pass "$1"; fi
+  if grep -qF -- "$3" <<<"$2"; then fail "$1: unexpected \"$3\" in:"; printf '%s\n' "$2" | sed 's/^/      /'; else pass "$1"; fi
 }
 
 # start_gw CONFIG SOCKET PREFIX LOG [LCORES] [extra EAL args...]: starts the daemon in

@@ -214,7 +214,7 @@ if scenario esp_tunnel; then
         --batch "$batch" 2>&1)
   for c in "${CASES[@]}"; do
     d="esp tunnel ${c/ / + }"
-    if echo "$out" | grep -qxF "case ok: $d"; then
+    if grep -qxF "case ok: $d" <<<"$out"; then
       pass "$d: scapy <-> ipsecgw, echo from $HOST_B to host A and back"
     else
       fail "$d: scapy <-> ipsecgw, echo from $HOST_B to host A and back:"

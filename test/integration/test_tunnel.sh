@@ -137,9 +137,9 @@ cap_stop algs
 out=$($SCAPY wire "${CAP_FILE[algs]}" "${wire_args[@]}" 2>&1)
 for c in "${CASES[@]}"; do
   ab=${CASE_AB[$c]} ba=${CASE_BA[$c]}
-  if echo "$out" | grep -q " esp/$ab icmp $HOST_A>$HOST_B echo-request\$" &&
-     echo "$out" | grep -q " esp/$ba icmp $HOST_B>$HOST_A echo-reply\$" &&
-     ! echo "$out" | grep -qE " esp/($ab|$ba) .*(Error|unknown)"; then
+  if grep -q " esp/$ab icmp $HOST_A>$HOST_B echo-request\$" <<<"$out" &&
+     grep -q " esp/$ba icmp $HOST_B>$HOST_A echo-reply\$" <<<"$out" &&
+     ! grep -qE " esp/($ab|$ba) .*(Error|unknown)" <<<"$out"; then
     pass "esp ${c/ / + }: scapy decrypts both directions on the wire"
   else
     fail "esp ${c/ / + }: scapy did not decrypt both directions (SPIs $ab, $ba):"
