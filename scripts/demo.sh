@@ -40,7 +40,13 @@ TOPO=${TOPO:-gwdemo}
 source test/integration/lib.sh
 ns_test_init demo
 T_ON_FAIL=          # the demo reports its own problems
-CONF_A=test/integration/conf/tunnel-a.yaml CONF_B=test/integration/conf/tunnel-b.yaml
+# "scripts/demo.sh" keys the tunnel with IKE; "scripts/demo.sh manual" with manual SAs.
+KEYING=${1:-ike}
+case $KEYING in
+  ike) CONF_A=conf/demo/ike-a.yaml CONF_B=conf/demo/ike-b.yaml ;;
+  manual) CONF_A=test/integration/conf/tunnel-a.yaml CONF_B=test/integration/conf/tunnel-b.yaml ;;
+  *) echo "usage: scripts/demo.sh [ike|manual]" >&2; exit 2 ;;
+esac
 ctl() { local g=$1; shift; echo "\$ ipsecctl $*    # on gateway ${g^^}"; gw_ctl "$g" "$@"; }
 
 section "2. Network namespaces (scripts/topology.sh, TOPO=$TOPO)"
@@ -64,6 +70,7 @@ for g in a b; do
 done
 ctl a policy print
 ctl a installed-sa print
+[ "$KEYING" = ike ] && note "(no SA yet: the first packet for the tunnel makes the dataplane ask IKE for one)"
 
 section "5. Capture on the wire between the gateways"
 cap_start wire "$NS_WAN" "$WAN_CAP_IF" || exit 1
@@ -88,21 +95,25 @@ note "first frames, as tcpdump prints them:"
 cap_show wire 8 ip
 total=$(cap_count wire ip) esp=$(cap_count wire 'ip proto 50')
 plain=$(cap_count wire "ip host $HOST_A or ip host $HOST_B")
-other=$(cap_count wire 'ip and not ip proto 50') arp=$(cap_count wire arp)
+other=$(cap_count wire 'ip and not ip proto 50 and not (udp port 500 or udp port 4500)')
+ike=$(cap_count wire 'udp port 500 or udp port 4500') arp=$(cap_count wire arp)
 frag=$(cap_count wire 'ip proto 50 and (ip[6:2] & 0x3fff != 0)')
 printf '   %-52s %s\n' "IP packets:" "$total" \
   "ESP (protocol 50), $GW_A_WAN <-> $GW_B_WAN:" "$esp" \
   "  of which outer fragments (TCP segments + ESP > 1500):" "$frag" \
   "plain packets with a host address (should be 0):" "$plain" \
+  "IKE (UDP 500/4500) between the gateways:" "$ike" \
   "any other IP packet (should be 0):" "$other" \
   "ARP frames between the gateways:" "$arp"
 note "(tcpdump: $(grep -h 'captured\|dropped by kernel' "$T_WORK/wire.tcpdump.log" | tr '\n' ' '); the counts above are of the captured frames)"
 [ "$esp" -gt 0 ] || problem "no ESP on the wire"
 [ "$plain" -eq 0 ] || problem "plain packets between the hosts on the wire"
-[ "$other" -eq 0 ] || problem "IP packets other than ESP on the wire"
+[ "$other" -eq 0 ] || problem "IP packets other than ESP and IKE on the wire"
+[ "$KEYING" != ike ] || [ "$ike" -gt 0 ] || problem "no IKE on the wire"
 
 for g in a b; do
-  section "9${g}. Gateway ${g^^}: SAs, counters and policy statistics"
+  section "9${g}. Gateway ${g^^}: peers, SAs, counters and policy statistics"
+  [ "$KEYING" = ike ] && ctl $g remote-peers print
   ctl $g installed-sa print
   ctl $g counters print
   echo
@@ -113,7 +124,8 @@ section "10. Done"
 note "gateway logs:"
 for g in a b; do sed "s/^/   [${g^^}] /" "${GW_LOG[$g]}"; done
 if [ ${#PROBLEMS[@]} -eq 0 ]; then
-  note "the tunnel carried ping and TCP, and the wire showed only ESP."
+  wire="ESP"; [ "$KEYING" = ike ] && wire="IKE and ESP"
+  note "the tunnel carried ping and TCP, and the wire showed only $wire."
   note "cleaning up: daemons stopped, namespaces removed."
   exit 0
 fi
