@@ -434,21 +434,28 @@ int gw_dp_send_udp(struct gw_dp *dp, const struct gw_tables *live, uint32_t src,
 static void check_sa_times(struct gw_dp *dp, const struct gw_tables *live)
 {
 	int64_t now = (int64_t)time(NULL);
+	struct gw_event ev[64];
+	unsigned n = 0, k;
 	uint32_t i;
 
 	for (i = 0; live->sad && i < live->sad->n; i++) {
 		struct gw_sa *sa = live->sad->sa[i];
 		enum gw_expire e = gw_sa_check_time(sa, now);
 
-		if (e != GW_EXPIRE_NONE) {
-			struct gw_event ev = {.type = e == GW_EXPIRE_HARD ? GW_EV_EXPIRE_HARD : GW_EV_EXPIRE_SOFT};
-
-			ev.sa = sa->id;
-			log_event(dp, &ev);
-			if (dp->on_event)
-				dp->on_event(dp->cb_arg, &ev);
-		}
+		if (e == GW_EXPIRE_NONE)
+			continue;
+		ev[n] = (struct gw_event){.type = e == GW_EXPIRE_HARD ? GW_EV_EXPIRE_HARD : GW_EV_EXPIRE_SOFT};
+		ev[n].sa = sa->id;
+		log_event(dp, &ev[n]);
+		/* More crossings than fit this tick are caught on the next: an
+		 * SA's state says what it reached, whoever looks. */
+		if (++n == RTE_DIM(ev))
+			break;
 	}
+	/* Only after the walk: a callback may publish new tables and retire
+	 * the ones being walked. */
+	for (k = 0; dp->on_event && k < n; k++)
+		dp->on_event(dp->cb_arg, &ev[k]);
 }
 
 void gw_dp_tick(struct gw_dp *dp, const struct gw_tables *live)

@@ -101,14 +101,64 @@ static void list_remove(struct gw_ikectl *ik, uint32_t i)
 	ik->sas[i] = ik->sas[--ik->n_sas];
 }
 
+static bool have_sa(const struct gw_ikectl *ik, const struct ike_sa_id *iid)
+{
+	struct gw_sa_id id = {.spi = iid->spi, .src = iid->src, .dst = iid->dst, .proto = iid->proto,
+			      .dir = iid->dir};
+
+	return list_find(ik, &id) >= 0;
+}
+
+/* IKE_ACT_INSTALL_IN: a quick mode responder's inbound SA, ahead of its pair. */
+static void install_in(struct gw_ctl *ctl, const struct ike_action *a)
+{
+	struct gw_ikectl *ik = &ctl->ike;
+	struct gw_sa *in;
+	struct gw_err err;
+
+	if (have_sa(ik, &a->install.in_id))
+		return;
+	in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid,
+			 ctl->cfg.dataplane.replay_window);
+	if (!in || list_add(ik, in) != 0) {
+		gw_log(GW_LOG_ERR, "ike", "installing inbound SA %X failed", a->install.in_id.spi);
+		gw_sa_free(in);
+		return;
+	}
+	if (gw_ctl_rebuild(ctl, &err) != 0) {
+		gw_log(GW_LOG_ERR, "ike", "installing inbound SA %X: %s", in->id.spi, err.msg);
+		ik->n_sas--;
+		gw_sa_free(in);
+	}
+}
+
 static void install(struct gw_ctl *ctl, const struct ike_action *a)
 {
 	struct gw_ikectl *ik = &ctl->ike;
 	uint32_t window = ctl->cfg.dataplane.replay_window;
-	struct gw_sa *in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid, window);
-	struct gw_sa *out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window);
+	struct gw_sa *in, *out;
 	struct gw_err err;
 
+	/* The responder's inbound SA may be there already (IKE_ACT_INSTALL_IN):
+	 * it stays, with the counters and replay state it has. */
+	if (have_sa(ik, &a->install.in_id)) {
+		out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window);
+		if (!out || list_add(ik, out) != 0) {
+			gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X failed",
+			       a->install.in_id.spi, a->install.out_id.spi);
+			gw_sa_free(out);
+			return;
+		}
+		if (gw_ctl_rebuild(ctl, &err) != 0) {
+			gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X: %s", a->install.in_id.spi,
+			       out->id.spi, err.msg);
+			ik->n_sas--;
+			gw_sa_free(out);
+		}
+		return;
+	}
+	in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid, window);
+	out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window);
 	if (!in || !out || list_add(ik, in) != 0 || (list_add(ik, out) != 0 && (ik->n_sas--, 1))) {
 		gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X failed",
 		       a->install.in_id.spi, a->install.out_id.spi);
@@ -178,21 +228,33 @@ static void send_datagram(struct gw_ctl *ctl, const struct ike_action *a)
 	ctl->ike.out_isakmp++;
 }
 
+/*
+ * The engine's actions are carried out here, in order, from gw_ikectl_poll
+ * (and flush) only: never from inside the dataplane's callbacks
+ * (on_datagram, on_event). Those run while gw_dp_poll / gw_dp_tick iterate
+ * over the live tables they were handed (the SAD in check_sa_times, the FIB
+ * of the punted burst); an INSTALL_SA / DELETE_SA there rebuilt and retired
+ * those tables under the loop (a SIGSEGV in check_sa_times when a hard
+ * expire deleted a pair, seen against strongSwan).
+ */
 static void drain(struct gw_ctl *ctl)
 {
 	struct ike_action a;
+	bool any = false;
 
 	while (ike_action_next(ctl->ike.e, &a)) {
+		any = true;
 		switch (a.type) {
 		case IKE_ACT_SEND: send_datagram(ctl, &a); break;
 		case IKE_ACT_INSTALL_SA: install(ctl, &a); break;
+		case IKE_ACT_INSTALL_IN: install_in(ctl, &a); break;
 		case IKE_ACT_DELETE_SA: delete_sa(ctl, &a.del.id); break;
 		case IKE_ACT_ADD_POLICY: add_policy(ctl, &a.add_policy.policy); break;
 		case IKE_ACT_LOG: gw_log(log_level(a.log.level), "ike", "%s", a.log.text); break;
 		}
 		ike_action_free(&a);
 	}
-	if (ctl->dp)
+	if (any && ctl->dp)
 		gw_dp_flush(ctl->dp);
 }
 
@@ -218,7 +280,7 @@ void gw_ikectl_on_datagram(void *arg, const struct rte_mbuf *m)
 	ike_input(ctl->ike.e, now_ms(), rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(udp->dst_port),
 		  rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(udp->src_port),
 		  (const uint8_t *)(udp + 1), len);
-	drain(ctl);
+	/* actions: gw_ikectl_poll (see drain) */
 }
 
 void gw_ikectl_on_event(void *arg, const struct gw_event *ev)
@@ -237,14 +299,17 @@ void gw_ikectl_on_event(void *arg, const struct gw_event *ev)
 					.proto = ev->sa.proto, .dir = ev->sa.dir};
 		ike_expire(ctl->ike.e, now_ms(), &id, ev->type == GW_EV_EXPIRE_HARD);
 	}
-	drain(ctl);
+	/* actions: gw_ikectl_poll (see drain) */
 }
 
 void gw_ikectl_poll(struct gw_ctl *ctl)
 {
 	uint64_t now = now_ms();
 
-	if (!ctl->ike.e || now < ike_next_timeout(ctl->ike.e))
+	if (!ctl->ike.e)
+		return;
+	drain(ctl); /* what the datagrams and events of this round asked for */
+	if (now < ike_next_timeout(ctl->ike.e))
 		return;
 	ike_tick(ctl->ike.e, now);
 	drain(ctl);

@@ -66,7 +66,7 @@ void ike_action_free(struct ike_action *a)
 		free(a->send.data);
 		a->send.data = NULL;
 	}
-	if (a->type == IKE_ACT_INSTALL_SA) {
+	if (a->type == IKE_ACT_INSTALL_SA || a->type == IKE_ACT_INSTALL_IN) {
 		ike_wipe(&a->install.in, sizeof(a->install.in));
 		ike_wipe(&a->install.out, sizeof(a->install.out));
 	}
@@ -765,6 +765,24 @@ static void delete_input(struct ike_engine *e, struct ike_p1 *p1, const struct i
 	}
 }
 
+/* The peer answered our keyed phase 1 message (main mode 5, aggressive 2)
+ * with an encrypted informational that our keys cannot read: its keys
+ * differ from ours, which with the same DH exchange means another
+ * pre-shared key (strongSwan answers a main mode 5 it cannot decrypt
+ * with PAYLOAD-MALFORMED, encrypted with its own keys). Unauthenticated:
+ * logged once, the negotiation goes on (and times out). */
+static void undecryptable_answer(struct ike_engine *e, struct ike_p1 *p1)
+{
+	char r[16];
+
+	if ((p1->state != P1_MM5_SENT && p1->state != P1_AM2_SENT) || p1->undecryptable_logged)
+		return;
+	p1->undecryptable_logged = true;
+	ike_log(e, IKE_LOG_ERR,
+		"peer %s: cannot decrypt its answer to our %s mode message %u — probably a wrong pre-shared key",
+		ike_ip(p1->remote, r), p1->aggressive ? "aggressive" : "main", p1->aggressive ? 2 : 5);
+}
+
 static void info_input(struct ike_engine *e, struct ike_p1 *p1, const struct isakmp_hdr *h,
 		       const uint8_t *dgram, size_t len)
 {
@@ -796,14 +814,17 @@ static void info_input(struct ike_engine *e, struct ike_p1 *p1, const struct isa
 	}
 	if (ike_p2_iv(&p1->keys, p1->state == P1_ESTABLISHED ? p1->p1_last : p1->keys.iv, h->msgid, iv) != 0)
 		return;
-	if (ike_decrypt_parse(e, p1, h, dgram, len, iv) != 0)
+	if (ike_decrypt_parse(e, p1, h, dgram, len, iv) != 0) {
+		undecryptable_answer(e, p1);
 		return;
+	}
 	if (m->first_np != ISAKMP_NP_HASH || m->hash.len != p1->keys.prf_len ||
 	    ike_qm_hash(&p1->keys, false, h->msgid, m->after_hash, m->after_hash_len, NULL, 0, NULL, 0, want) ||
 	    memcmp(want, m->hash.data, m->hash.len)) {
 		e->stats.auth_failures++;
 		ike_log(e, IKE_LOG_WARNING, "peer %s: informational message with a bad HASH(1): dropped",
 			ike_ip(p1->remote, r));
+		undecryptable_answer(e, p1);
 		return;
 	}
 	if (info_replayed(p1, h->msgid)) {
@@ -824,13 +845,18 @@ static void info_input(struct ike_engine *e, struct ike_p1 *p1, const struct isa
 		default:
 			ike_log(e, n->type < 8192 ? IKE_LOG_WARNING : IKE_LOG_INFO, "peer %s: notification %s (%u)",
 				ike_ip(p1->remote, r), isakmp_notify_name(n->type), n->type);
-			/* An error about one of our quick modes ends it. */
-			if (n->type < 8192 && n->spi_size == 4) {
-				uint32_t spi = (uint32_t)n->spi[0] << 24 | (uint32_t)n->spi[1] << 16 |
+			/* An error about one of our quick modes ends it. strongSwan
+			 * refuses a quick mode before it has taken an SPI from it:
+			 * its NO-PROPOSAL-CHOSEN carries SPI 0 (or none), which then
+			 * means each of our quick modes in flight on this ISAKMP SA. */
+			if (n->type < 8192 && (n->spi_size == 4 || n->spi_size == 0)) {
+				uint32_t spi = n->spi_size == 0 ? 0 :
+					       (uint32_t)n->spi[0] << 24 | (uint32_t)n->spi[1] << 16 |
 					       (uint32_t)n->spi[2] << 8 | n->spi[3];
 
 				for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next)
-					if (p2->p1 == p1 && p2->state == P2_QM1_SENT && p2->spi_in == spi) {
+					if (p2->p1 == p1 && p2->state == P2_QM1_SENT &&
+					    (p2->spi_in == spi || (spi == 0 && (n->spi_size == 0 || n->proto == p2->ch.protocol)))) {
 						ike_log(e, IKE_LOG_WARNING, "peer %s: quick mode refused: %s",
 							ike_ip(p1->remote, r), isakmp_notify_name(n->type));
 						p2->state = P2_DEAD;
@@ -933,6 +959,17 @@ int ike_expire(struct ike_engine *e, uint64_t now_ms, const struct ike_sa_id *id
 	if (p2->rekeying)
 		return 0;
 	p2->rekeying = true;
+	/* Both ends rekey on their own soft limits: when the peer's rekey
+	 * has already given this policy a newer pair, a second one would
+	 * only double the SAs with each generation. */
+	for (const struct ike_p2 *o = e->p2s; o; o = o->next)
+		if (o != p2 && o->state == P2_INSTALLED && o->pol.uid == p2->pol.uid &&
+		    o->remote == p2->remote && o->installed_ms > p2->installed_ms) {
+			ike_log(e, IKE_LOG_INFO,
+				"peer %s: SA %08X reached its soft limit: already replaced by %08X, not rekeying",
+				ike_ip(p2->remote, r), id->spi, o->spi_in);
+			return 0;
+		}
 	ike_log(e, IKE_LOG_INFO, "peer %s: SA %08X reached its soft limit: rekeying", ike_ip(p2->remote, r),
 		id->spi);
 	return start_for_policy(e, &p2->pol, p2->spi_in);
@@ -1069,6 +1106,17 @@ void ike_tick(struct ike_engine *e, uint64_t now_ms)
 			struct ike_p2 *d = *qq;
 
 			*qq = d->next;
+			if (d->in_early) {
+				/* its quick mode never completed: the inbound SA
+				 * installed at message 2 goes */
+				struct ike_action a = {.type = IKE_ACT_DELETE_SA};
+
+				a.del.id = (struct ike_sa_id){.spi = d->spi_in, .src = d->remote, .dst = d->local,
+							      .proto = d->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH
+													  : IPPROTO_ESP,
+							      .dir = GW_SA_IN};
+				ike_push(e, &a);
+			}
 			ike_p2_free(d);
 		} else {
 			qq = &(*qq)->next;

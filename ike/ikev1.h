@@ -68,6 +68,13 @@ enum ike_action_type {
 	IKE_ACT_DELETE_SA,
 	IKE_ACT_ADD_POLICY,
 	IKE_ACT_LOG,
+	/* The inbound SA alone (install.in_id / in / policy_uid), ahead of its
+	 * pair: a quick mode responder installs it when it sends message 2,
+	 * so the initiator's first packets on the new SA (sent right after
+	 * message 3) find it. The INSTALL_SA of the pair follows after message 3
+	 * and names the same inbound SA again (the caller keeps the one it
+	 * has); if message 3 never comes, a DELETE_SA of it follows. */
+	IKE_ACT_INSTALL_IN,
 };
 
 enum ike_log_level { IKE_LOG_ERR = 3, IKE_LOG_WARNING = 4, IKE_LOG_NOTICE = 5, IKE_LOG_INFO = 6, IKE_LOG_DEBUG = 7 };

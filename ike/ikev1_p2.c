@@ -466,13 +466,13 @@ static int keymat_for(struct ike_engine *e, struct ike_p2 *p2, uint32_t spi, str
 	return rc;
 }
 
-static void install(struct ike_engine *e, struct ike_p2 *p2)
+/* The INSTALL_SA action of p2's pair (keys, lifetimes, encapsulation). */
+static int pair_action(struct ike_engine *e, struct ike_p2 *p2, struct ike_action *ap)
 {
 	struct ike_action a = {.type = IKE_ACT_INSTALL_SA};
 	struct ike_sa_params base = {0};
 	uint8_t proto = p2->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
 	bool udp = p2->ch.encap == ISAKMP_ENCAP_UDP_TUNNEL || p2->ch.encap == ISAKMP_ENCAP_UDP_TRANSPORT;
-	char r[16];
 
 	base.enc_alg = p2->ch.enc;
 	base.auth_alg = p2->ch.auth;
@@ -495,12 +495,41 @@ static void install(struct ike_engine *e, struct ike_p2 *p2)
 		a.install.out.encap_dport = p2->p1->rport;
 	}
 	if (keymat_for(e, p2, p2->spi_in, &a.install.in) || keymat_for(e, p2, p2->spi_out, &a.install.out)) {
-		p2->state = P2_DEAD;
-		return;
+		ike_wipe(&a, sizeof(a));
+		return -1;
 	}
 	a.install.policy_uid = p2->pol.uid;
 	a.install.replaces_spi_in = p2->replaces_spi_in;
+	*ap = a;
+	return 0;
+}
+
+/* Responder, sending QM2: the inbound SA now (IKE_ACT_INSTALL_IN). */
+static void install_in_early(struct ike_engine *e, struct ike_p2 *p2)
+{
+	struct ike_action a;
+
+	if (pair_action(e, p2, &a) != 0)
+		return;
+	a.type = IKE_ACT_INSTALL_IN;
+	ike_wipe(&a.install.out, sizeof(a.install.out));
+	memset(&a.install.out_id, 0, sizeof(a.install.out_id));
 	ike_push(e, &a);
+	p2->in_early = true;
+}
+
+static void install(struct ike_engine *e, struct ike_p2 *p2)
+{
+	struct ike_action a;
+	uint8_t proto = p2->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+	char r[16];
+
+	if (pair_action(e, p2, &a) != 0) {
+		p2->state = P2_DEAD;
+		return;
+	}
+	ike_push(e, &a);
+	p2->in_early = false;
 	p2->state = P2_INSTALLED;
 	p2->installed_ms = e->now;
 	p2->retx.armed = false;
@@ -951,6 +980,7 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 	ike_qm_hash(&p1->keys, false, h->msgid, p2->ni, p2->ni_len, b.p + hoff + p1->keys.prf_len,
 		    b.len - hoff - p1->keys.prf_len, NULL, 0, b.p + hoff);
 	p2->state = P2_QM2_SENT;
+	install_in_early(e, p2);
 	ike_send_msg(e, p1, &b, true, p2->iv, &p2->retx, true);
 	return;
 fail:

@@ -102,6 +102,7 @@ struct ike_p1 {
 	uint32_t pending[IKE_MAX_PENDING]; /* policy uids to start after phase 1 */
 	unsigned n_pending;
 	bool initial_contact_done;
+	bool undecryptable_logged; /* "probably a wrong pre-shared key" said once */
 	/* informational message ids seen (replay check), small ring */
 	uint32_t info_ids[16];
 	unsigned info_pos;
@@ -149,6 +150,7 @@ struct ike_p2 {
 	bool rekeying;       /* a replacement has been started */
 	uint32_t replaces_spi_in;
 	bool expired;        /* hard limit reached (ph2-state expired) */
+	bool in_early;       /* responder: inbound SA installed at QM2, pair not yet */
 	uint16_t encap_sport, encap_dport;
 };
 

@@ -9,6 +9,8 @@ PACKAGES=(
   libssl-dev libyaml-dev libcmocka-dev
   iproute2 iputils-ping tcpdump ethtool procps netcat-openbsd
   python3 python3-scapy python3-cryptography
+  strongswan-charon strongswan-swanctl strongswan-libcharon libcharon-extra-plugins
+  libstrongswan-standard-plugins
 )
 
 if [ "$(id -u)" -ne 0 ]; then

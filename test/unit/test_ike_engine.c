@@ -6,7 +6,8 @@
  * cipher and integrity algorithm, both roles; the installed SAs mirror each
  * other (our out == their in: SPI, algorithms, keys). Failures: wrong PSK,
  * phase 1 and phase 2 proposal mismatches, proposal-check obey / claim /
- * strict / exact, lost messages and retransmission, rekey on soft expire,
+ * strict / exact, lost messages and retransmission, rekey on soft expire
+ * (and not twice when both ends rekey),
  * Delete both ways, INITIAL-CONTACT after a restart, DPD alive and dead,
  * NAT-T with a port-translating NAT, generate-policy, remote-peers and
  * ph2-state views, and malformed input in every state (for ASan).
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 
 #include "ikev1.h"
+#include "ikev1_priv.h" /* to play a peer that sends what ours does not */
 #include "isakmp.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -38,6 +40,8 @@ struct side {
 	unsigned n_inst;
 	struct ike_sa_id del[MAX_REC];
 	unsigned n_del;
+	struct ike_sa_id early[MAX_REC]; /* IKE_ACT_INSTALL_IN */
+	unsigned n_early;
 	struct gw_policy added[8];
 	unsigned n_added;
 	char logs[128][240];
@@ -185,6 +189,14 @@ static void pump(void)
 				case IKE_ACT_DELETE_SA:
 					assert_true(s->n_del < MAX_REC);
 					s->del[s->n_del++] = a.del.id;
+					break;
+				case IKE_ACT_INSTALL_IN:
+					/* a responder's inbound SA at QM2: its pair must not be there yet */
+					for (unsigned i = 0; i < s->n_inst; i++)
+						assert_int_not_equal(s->inst[i].install.in_id.spi, a.install.in_id.spi);
+					assert_true(s->n_early < MAX_REC);
+					s->early[s->n_early++] = a.install.in_id;
+					ike_action_free(&a);
 					break;
 				case IKE_ACT_ADD_POLICY:
 					assert_true(s->n_added < 8);
@@ -495,6 +507,48 @@ static void test_wrong_psk(void **state)
 	assert_int_equal(ike_engine_stats(B.e)->auth_failures, 1);
 }
 
+/* strongSwan answers a main mode message 5 that it cannot decrypt (another
+ * PSK) with an encrypted PAYLOAD-MALFORMED that our keys cannot read:
+ * the initiator says why, once, and goes on retransmitting. */
+static uint8_t mm5_hdr[ISAKMP_HDR_LEN];
+static bool keep_mm5_header(struct side *from, unsigned nth, const uint8_t *d, size_t len)
+{
+	if (from == &A && nth == 3 && len >= ISAKMP_HDR_LEN) {
+		memcpy(mm5_hdr, d, ISAKMP_HDR_LEN);
+		return false; /* B never sees it */
+	}
+	return true;
+}
+
+static void test_wrong_psk_undecryptable_answer(void **state)
+{
+	uint8_t dg[ISAKMP_HDR_LEN + 48];
+
+	(void)state;
+	lose = keep_mm5_header;
+	negotiate();
+	assert_int_equal(mm5_hdr[18], ISAKMP_EXCH_MAIN);
+	memcpy(dg, mm5_hdr, ISAKMP_HDR_LEN);
+	dg[16] = ISAKMP_NP_HASH;
+	dg[18] = ISAKMP_EXCH_INFO;
+	dg[19] = ISAKMP_FLAG_E;
+	dg[20] = 0x12; dg[21] = 0x34; dg[22] = 0x56; dg[23] = 0x78;
+	dg[24] = dg[25] = dg[26] = 0;
+	dg[27] = sizeof(dg);
+	for (unsigned i = ISAKMP_HDR_LEN; i < sizeof(dg); i++)
+		dg[i] = (uint8_t)(i * 37 + 11);
+	ike_input(A.e, now, A_ADDR, 500, B_ADDR, 500, dg, sizeof(dg));
+	dg[23]++;
+	ike_input(A.e, now, A_ADDR, 500, B_ADDR, 500, dg, sizeof(dg));
+	pump();
+	assert_true(logged(&A, "cannot decrypt its answer to our main mode message 5 — probably a wrong pre-shared key"));
+	unsigned n = 0;
+	for (unsigned i = 0; i < A.n_logs; i++)
+		n += strstr(A.logs[i], "probably a wrong pre-shared key") != NULL;
+	assert_int_equal(n, 1);
+	assert_int_equal(A.n_inst, 0);
+}
+
 static void test_wrong_psk_aggressive(void **state)
 {
 	(void)state;
@@ -523,6 +577,85 @@ static void test_p2_mismatch(void **state)
 	negotiate();
 	assert_int_equal(A.n_inst + B.n_inst, 0);
 	assert_true(logged(&A, "quick mode refused: NO-PROPOSAL-CHOSEN"));
+}
+
+/* strongSwan refuses a quick mode with NO-PROPOSAL-CHOSEN before it has
+ * taken an SPI from it: the notification has SPI 0. It still ends our
+ * quick mode in flight (else it is retransmitted until it times out). */
+static bool lose_qm1(struct side *from, unsigned nth, const uint8_t *d, size_t len)
+{
+	(void)d;
+	(void)len;
+	return !(from == &A && nth == 4); /* MM1, MM3, MM5, QM1 */
+}
+
+static void refused_with_spi(uint8_t spi_size)
+{
+	static const uint8_t zero[4];
+	struct ike_p1 *bp1;
+
+	lose = lose_qm1;
+	negotiate();
+	assert_int_equal(A.n_inst + B.n_inst, 0);
+	bp1 = ike_p1_established_for(B.e, A_ADDR);
+	assert_non_null(bp1);
+	ike_send_info_notify(B.e, bp1, ISAKMP_PROTO_ESP, ISAKMP_N_NO_PROPOSAL_CHOSEN, zero, spi_size, NULL, 0);
+	pump();
+	assert_true(logged(&A, "quick mode refused: NO-PROPOSAL-CHOSEN"));
+	lose = NULL;
+	advance(5000); /* no retransmitted QM1 gets through to B now */
+	assert_int_equal(A.n_inst + B.n_inst, 0);
+	assert_int_equal(ike_engine_stats(A.e)->retransmits_tx, 0);
+}
+
+static void test_p2_refused_spi_zero(void **state)
+{
+	(void)state;
+	refused_with_spi(4);
+}
+
+static void test_p2_refused_no_spi(void **state)
+{
+	(void)state;
+	refused_with_spi(0);
+}
+
+/* The responder installs its inbound SA when it sends QM2 (the initiator
+ * sends on the new SA as soon as it has sent QM3); the pair follows at QM3.
+ * Without QM3 the early inbound SA is deleted when the quick mode dies. */
+static void test_responder_inbound_early(void **state)
+{
+	(void)state;
+	negotiate();
+	expect_pair(1);
+	assert_int_equal(A.n_early, 0);
+	assert_int_equal(B.n_early, 1);
+	assert_int_equal(B.early[0].spi, B.inst[0].install.in_id.spi);
+	assert_int_equal(B.early[0].dir, GW_SA_IN);
+	assert_int_equal(B.early[0].dst, B_ADDR);
+	assert_int_equal(B.n_del, 0);
+}
+
+static bool lose_qm3(struct side *from, unsigned nth, const uint8_t *d, size_t len)
+{
+	(void)d;
+	(void)len;
+	return !(from == &A && nth >= 5); /* MM1, MM3, MM5, QM1 pass */
+}
+
+static void test_responder_inbound_early_no_qm3(void **state)
+{
+	(void)state;
+	lose = lose_qm3;
+	negotiate();
+	assert_int_equal(A.n_inst, 1); /* the initiator installs at QM2 */
+	assert_int_equal(B.n_inst, 0);
+	assert_int_equal(B.n_early, 1);
+	advance(70000);
+	assert_int_equal(B.n_inst, 0);
+	assert_true(B.n_del >= 1);
+	assert_int_equal(B.del[0].spi, B.early[0].spi);
+	assert_int_equal(B.del[0].dir, GW_SA_IN);
 }
 
 static void test_unknown_peer(void **state)
@@ -701,6 +834,32 @@ static void test_rekey_and_delete(void **state)
 	assert_int_equal(B.n_del, 4);
 	assert_int_equal(ike_policy_ph2_state(A.e, A.cfg.policies.v[0].uid), GW_PH2_EXPIRED);
 	assert_int_equal(ike_expire(A.e, now, &old_out, true), -1);
+}
+
+/* Both ends reach their soft limits (strongSwan and a second ipsecgw do):
+ * the end whose soft limit comes second sees the pair the peer's rekey
+ * made and does not rekey again (else each generation doubled the SAs). */
+static void test_rekey_both_ends(void **state)
+{
+	(void)state;
+	negotiate();
+	expect_pair(1);
+	advance(1000);
+	assert_int_equal(ike_expire(B.e, now, &B.inst[0].install.out_id, false), 0);
+	pump();
+	expect_pair(2);
+	advance(1000);
+	assert_int_equal(ike_expire(A.e, now, &A.inst[0].install.out_id, false), 0);
+	assert_int_equal(ike_expire(A.e, now, &A.inst[0].install.in_id, false), 0);
+	pump();
+	assert_int_equal(A.n_inst, 2);
+	assert_int_equal(B.n_inst, 2);
+	assert_true(logged(&A, "already replaced by"));
+	/* the new pair still rekeys when its own time comes */
+	advance(1000);
+	assert_int_equal(ike_expire(A.e, now, &A.inst[1].install.in_id, false), 0);
+	pump();
+	expect_pair(3);
 }
 
 static void test_initial_contact(void **state)
@@ -925,8 +1084,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_responder_initiates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk_aggressive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_psk_undecryptable_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p1_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p2_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_p2_refused_spi_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_p2_refused_no_spi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_inbound_early, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_inbound_early_no_qm3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generate_policy, setup, teardown),
@@ -937,6 +1101,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_both_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_contact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
