@@ -14,6 +14,7 @@
 #include "dp.h"
 #include "events.h"
 #include "ikev1.h"
+#include "lifetime.h"
 #include "log.h"
 #include "sa.h"
 
@@ -44,7 +45,7 @@ void gw_ikectl_fini(struct gw_ikectl *ik)
 /* ---- SAs */
 
 static struct gw_sa *sa_from_ike(const struct ike_sa_id *iid, const struct ike_sa_params *ip,
-				 uint32_t policy_uid, uint32_t default_window)
+				 uint32_t policy_uid, uint32_t default_window, bool usable)
 {
 	struct gw_sa_id id = {.spi = iid->spi, .src = iid->src, .dst = iid->dst, .proto = iid->proto,
 			      .dir = iid->dir};
@@ -67,7 +68,7 @@ static struct gw_sa *sa_from_ike(const struct ike_sa_id *iid, const struct ike_s
 		gw_sa_free(sa);
 		return NULL;
 	}
-	gw_sa_set_state(sa, GW_SA_MATURE);
+	gw_sa_set_state(sa, usable ? GW_SA_MATURE : GW_SA_LARVAL);
 	return sa;
 }
 
@@ -119,7 +120,7 @@ static void install_in(struct gw_ctl *ctl, const struct ike_action *a)
 	if (have_sa(ik, &a->install.in_id))
 		return;
 	in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid,
-			 ctl->cfg.dataplane.replay_window);
+			 ctl->cfg.dataplane.replay_window, true);
 	if (!in || list_add(ik, in) != 0) {
 		gw_log(GW_LOG_ERR, "ike", "installing inbound SA %X failed", a->install.in_id.spi);
 		gw_sa_free(in);
@@ -132,17 +133,102 @@ static void install_in(struct gw_ctl *ctl, const struct ike_action *a)
 	}
 }
 
+/* ---- rekeys we start: the outbound switch waits for the peer */
+
+static bool usable_state(const struct gw_sa *sa)
+{
+	enum gw_sa_state s = gw_sa_state(sa);
+
+	return s == GW_SA_MATURE || s == GW_SA_DYING;
+}
+
+static bool has_usable_out(const struct gw_ikectl *ik, uint32_t policy_uid, uint8_t proto)
+{
+	for (uint32_t i = 0; i < ik->n_sas; i++) {
+		const struct gw_sa *sa = ik->sas[i];
+
+		if (sa->policy_uid == policy_uid && sa->id.dir == GW_SA_OUT && sa->id.proto == proto &&
+		    usable_state(sa))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * As quick mode initiator we install the new pair when we send message 3;
+ * the responder installs its inbound SA only when message 3 arrives
+ * (strongSwan does), so packets we sent on the new outbound SA at once
+ * would be dropped by the peer until then. The old pair still works (a
+ * rekey starts at the soft limit), so the new outbound SA stays larval
+ * until the peer's first packet arrives on the new inbound SA (the peer
+ * switched, so it has both) or GW_IKECTL_HOLD_MS passed. Not when no
+ * other outbound SA of the policy is usable: then waiting only drops.
+ */
+static bool must_hold(const struct gw_ikectl *ik, const struct ike_action *a)
+{
+	return a->install.initiator && a->install.replaces_spi_in &&
+	       ik->n_holds < GW_IKECTL_MAX_HOLDS &&
+	       has_usable_out(ik, a->install.policy_uid, a->install.out_id.proto);
+}
+
+static void hold_add(struct gw_ikectl *ik, const struct ike_action *a)
+{
+	ik->holds[ik->n_holds++] = (struct gw_ikectl_hold){
+		.out_spi = a->install.out_id.spi, .in_spi = a->install.in_id.spi,
+		.local = a->install.out_id.src, .remote = a->install.out_id.dst,
+		.proto = a->install.out_id.proto, .deadline_ms = now_ms() + GW_IKECTL_HOLD_MS};
+}
+
+static struct gw_sa *held_sa(const struct gw_ikectl *ik, const struct gw_ikectl_hold *h, bool out)
+{
+	struct gw_sa_id id = {.spi = out ? h->out_spi : h->in_spi, .src = out ? h->local : h->remote,
+			      .dst = out ? h->remote : h->local, .proto = h->proto,
+			      .dir = out ? GW_SA_OUT : GW_SA_IN};
+	int i = list_find(ik, &id);
+
+	return i < 0 ? NULL : ik->sas[i];
+}
+
+/* Release the holds whose time came; true if a table rebuild is needed. */
+static bool release_holds(struct gw_ikectl *ik, uint64_t now)
+{
+	bool changed = false;
+
+	for (unsigned i = 0; i < ik->n_holds;) {
+		struct gw_ikectl_hold *h = &ik->holds[i];
+		struct gw_sa *out = held_sa(ik, h, true), *in = held_sa(ik, h, false);
+		bool traffic = in && __atomic_load_n(&in->hot.packets, __ATOMIC_RELAXED) > 0;
+
+		if (out && !traffic && now < h->deadline_ms) {
+			i++;
+			continue;
+		}
+		if (out && gw_sa_make_mature(out)) {
+			changed = true;
+			if (traffic)
+				ik->holds_released_by_traffic++;
+			else
+				ik->holds_released_by_timer++;
+			gw_log(GW_LOG_DEBUG, "ike", "SA %08X: outbound after %s", out->id.spi,
+			       traffic ? "the peer's first packet on the new pair" : "the hold time");
+		}
+		*h = ik->holds[--ik->n_holds];
+	}
+	return changed;
+}
+
 static void install(struct gw_ctl *ctl, const struct ike_action *a)
 {
 	struct gw_ikectl *ik = &ctl->ike;
 	uint32_t window = ctl->cfg.dataplane.replay_window;
 	struct gw_sa *in, *out;
 	struct gw_err err;
+	bool hold;
 
 	/* The responder's inbound SA may be there already (IKE_ACT_INSTALL_IN):
 	 * it stays, with the counters and replay state it has. */
 	if (have_sa(ik, &a->install.in_id)) {
-		out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window);
+		out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window, true);
 		if (!out || list_add(ik, out) != 0) {
 			gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X failed",
 			       a->install.in_id.spi, a->install.out_id.spi);
@@ -157,8 +243,9 @@ static void install(struct gw_ctl *ctl, const struct ike_action *a)
 		}
 		return;
 	}
-	in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid, window);
-	out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window);
+	hold = must_hold(ik, a);
+	in = sa_from_ike(&a->install.in_id, &a->install.in, a->install.policy_uid, window, true);
+	out = sa_from_ike(&a->install.out_id, &a->install.out, a->install.policy_uid, window, !hold);
 	if (!in || !out || list_add(ik, in) != 0 || (list_add(ik, out) != 0 && (ik->n_sas--, 1))) {
 		gw_log(GW_LOG_ERR, "ike", "installing SA pair in %X / out %X failed",
 		       a->install.in_id.spi, a->install.out_id.spi);
@@ -172,7 +259,10 @@ static void install(struct gw_ctl *ctl, const struct ike_action *a)
 		ik->n_sas -= 2;
 		gw_sa_free(in);
 		gw_sa_free(out);
+		return;
 	}
+	if (hold)
+		hold_add(ik, a);
 }
 
 static void delete_sa(struct gw_ctl *ctl, const struct ike_sa_id *iid)
@@ -309,6 +399,12 @@ void gw_ikectl_poll(struct gw_ctl *ctl)
 	if (!ctl->ike.e)
 		return;
 	drain(ctl); /* what the datagrams and events of this round asked for */
+	if (ctl->ike.n_holds && release_holds(&ctl->ike, now)) {
+		struct gw_err err;
+
+		if (gw_ctl_rebuild(ctl, &err) != 0)
+			gw_log(GW_LOG_ERR, "ike", "switching to a rekeyed SA: %s", err.msg);
+	}
 	if (now < ike_next_timeout(ctl->ike.e))
 		return;
 	ike_tick(ctl->ike.e, now);
@@ -326,6 +422,7 @@ void gw_ikectl_flush(struct gw_ctl *ctl)
 	if (!ctl->ike.e)
 		return;
 	ctl->ike.n_sas = 0; /* the tables free them after the next publish */
+	ctl->ike.n_holds = 0;
 	ike_flush(ctl->ike.e, now_ms(), 0);
 	drain(ctl);
 }

@@ -23,10 +23,27 @@ struct gw_event;
 struct gw_sa;
 struct ike_engine;
 
+/* An outbound SA we negotiated as quick mode initiator of a rekey, kept
+ * larval (not used) until the peer shows it has the pair: see hold_out()
+ * in ikectl.c. */
+struct gw_ikectl_hold {
+	uint32_t out_spi, in_spi; /* the held outbound SA and its pair */
+	uint32_t local, remote;
+	uint8_t proto;
+	uint64_t deadline_ms;
+};
+
+#define GW_IKECTL_MAX_HOLDS 256
+/* How long an outbound rekeyed SA waits at most for the peer's first packet. */
+#define GW_IKECTL_HOLD_MS 1000
+
 struct gw_ikectl {
 	struct ike_engine *e;
 	struct gw_sa **sas; /* negotiated SAs in the tables */
 	uint32_t n_sas, cap_sas;
+	struct gw_ikectl_hold holds[GW_IKECTL_MAX_HOLDS];
+	unsigned n_holds;
+	uint64_t holds_released_by_traffic, holds_released_by_timer;
 	uint64_t out_isakmp; /* datagrams sent: the seed's out-accept-isakmp */
 	uint64_t send_failed;
 };

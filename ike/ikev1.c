@@ -115,6 +115,8 @@ struct ike_engine *ike_engine_new(const struct ike_engine_conf *conf)
 		e->conf.retransmit_ms = 2000;
 	if (!e->conf.retransmit_tries)
 		e->conf.retransmit_tries = 5;
+	if (!e->conf.natt_keepalive_ms)
+		e->conf.natt_keepalive_ms = 20000;
 	if (!e->conf.log_level)
 		e->conf.log_level = IKE_LOG_INFO;
 	e->msg = malloc(sizeof(*e->msg));
@@ -332,23 +334,33 @@ void ike_hdr_init(const struct ike_p1 *p1, struct isakmp_hdr *h, uint8_t exch, u
 	h->msgid = msgid;
 }
 
-void ike_send_raw(struct ike_engine *e, struct ike_p1 *p1, const uint8_t *data, size_t len)
+/* A SEND action to p1's peer: `zeros` zero bytes (the non-ESP marker),
+ * then data. */
+static int send_to_peer(struct ike_engine *e, const struct ike_p1 *p1, size_t zeros, const uint8_t *data,
+			size_t len)
 {
 	struct ike_action a = {.type = IKE_ACT_SEND};
-	size_t marker = p1->lport == IKE_NATT_PORT ? ISAKMP_NONE_MARKER_LEN : 0;
 
-	a.send.data = malloc(len + marker);
+	a.send.data = malloc(zeros + len);
 	if (!a.send.data)
-		return;
-	memset(a.send.data, 0, marker);
-	memcpy(a.send.data + marker, data, len);
-	a.send.len = len + marker;
+		return -1;
+	memset(a.send.data, 0, zeros);
+	memcpy(a.send.data + zeros, data, len);
+	a.send.len = zeros + len;
 	a.send.src = p1->local;
 	a.send.sport = p1->lport;
 	a.send.dst = p1->remote;
 	a.send.dport = p1->rport;
-	e->stats.tx++;
 	ike_push(e, &a);
+	return 0;
+}
+
+void ike_send_raw(struct ike_engine *e, struct ike_p1 *p1, const uint8_t *data, size_t len)
+{
+	size_t marker = p1->lport == IKE_NATT_PORT ? ISAKMP_NONE_MARKER_LEN : 0;
+
+	if (send_to_peer(e, p1, marker, data, len) == 0)
+		e->stats.tx++;
 }
 
 void ike_retx_clear(struct ike_retx *r)
@@ -379,6 +391,8 @@ int ike_send_msg(struct ike_engine *e, struct ike_p1 *p1, struct isakmp_buf *b, 
 	if (enc && ike_cbc(p1->keys.enc, p1->keys.enc_key, iv, b->p + ISAKMP_HDR_LEN, b->len - ISAKMP_HDR_LEN,
 			   true) != 0)
 		return -1;
+	if (enc)
+		p1->bytes += b->len - ISAKMP_HDR_LEN;
 	if (retx) {
 		uint8_t *copy = malloc(b->len);
 
@@ -429,6 +443,7 @@ int ike_decrypt_parse(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 	memcpy(e->rxbuf, dgram + ISAKMP_HDR_LEN, blen);
 	if (ike_cbc(p1->keys.enc, p1->keys.enc_key, iv, e->rxbuf, blen, false) != 0)
 		return -1;
+	p1->bytes += blen;
 	e->msg->hdr = *h;
 	if (isakmp_parse_payloads(h->np, e->rxbuf, blen, true, e->msg, &err) != 0) {
 		e->stats.decrypt_failures++;
@@ -913,9 +928,24 @@ int ike_acquire(struct ike_engine *e, uint64_t now_ms, uint32_t policy_uid, uint
 		ike_log(e, IKE_LOG_WARNING, "ACQUIRE for policy uid %u: no such IKE policy", policy_uid);
 		return -1;
 	}
-	for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next)
-		if (p2->pol.uid == policy_uid && (p2->state == P2_QM1_SENT || p2->state == P2_QM2_SENT))
+	for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next) {
+		if (p2->pol.uid != policy_uid)
+			continue;
+		if (p2->state == P2_QM1_SENT || p2->state == P2_QM2_SENT)
 			return 0; /* already negotiating */
+		/* Workers raise an ACQUIRE for every packet that finds no SA
+		 * (at most one a second per policy) until the tables with the
+		 * new pair are published: one raised just before that arrives
+		 * just after the install and would negotiate a duplicate pair.
+		 * Later ones are real (the pair is gone from the tables, e.g.
+		 * an EXPIRE was lost) and start a new quick mode. */
+		if (p2->state == P2_INSTALLED && e->now - p2->installed_ms < IKE_ACQUIRE_HOLDOFF_MS) {
+			e->stats.acquires_ignored++;
+			ike_log(e, IKE_LOG_DEBUG, "ACQUIRE policy uid %u ignored: a pair was installed %llu ms ago",
+				policy_uid, (unsigned long long)(e->now - p2->installed_ms));
+			return 0;
+		}
+	}
 	ike_log(e, IKE_LOG_DEBUG, "ACQUIRE policy uid %u (%s -> %s proto %u)", policy_uid, ike_ip(pkt_src, s),
 		ike_ip(pkt_dst, d), pkt_proto);
 	return start_for_policy(e, pol, 0);
@@ -1047,6 +1077,37 @@ static void dpd_tick(struct ike_engine *e, struct ike_p1 *p1)
 
 #define HALF_OPEN_MS 60000
 
+/* Phase 1 lifebytes (RFC 2407 4.5 / 2409 5.1: the amount of data the
+ * ISAKMP SA protects): it is deleted like at the end of its lifetime and
+ * negotiated again when a quick mode needs it. */
+static bool p1_bytes_used_up(const struct ike_p1 *p1)
+{
+	return p1->lifebytes && p1->bytes >= p1->lifebytes;
+}
+
+static bool keepalive_needed(const struct ike_engine *e, const struct ike_p1 *p1)
+{
+	(void)e;
+	return p1->state == P1_ESTABLISHED && p1->nat_local && p1->lport == IKE_NATT_PORT;
+}
+
+/* RFC 3948 2.3/4: behind a NAT, one 0xFF byte to the peer's NAT-T port
+ * keeps the NAT's mapping (and so the peer's way back to us) alive. */
+static void keepalive_tick(struct ike_engine *e, struct ike_p1 *p1)
+{
+	static const uint8_t keepalive = 0xff;
+
+	if (!keepalive_needed(e, p1))
+		return;
+	if (!p1->keepalive_next_ms)
+		p1->keepalive_next_ms = e->now + e->conf.natt_keepalive_ms;
+	if (e->now < p1->keepalive_next_ms)
+		return;
+	p1->keepalive_next_ms = e->now + e->conf.natt_keepalive_ms;
+	if (send_to_peer(e, p1, 0, &keepalive, 1) == 0)
+		e->stats.keepalives_tx++;
+}
+
 void ike_tick(struct ike_engine *e, uint64_t now_ms)
 {
 	struct ike_p1 **pp;
@@ -1069,16 +1130,17 @@ void ike_tick(struct ike_engine *e, uint64_t now_ms)
 				ike_p1_kill(e, p1, "phase 1 negotiation timed out");
 			continue;
 		}
-		if (p1->expire_ms && now_ms >= p1->expire_ms) {
+		if ((p1->expire_ms && now_ms >= p1->expire_ms) || p1_bytes_used_up(p1)) {
 			uint8_t spi[16];
 
 			memcpy(spi, p1->cky_i, 8);
 			memcpy(spi + 8, p1->cky_r, 8);
 			send_info_delete(e, p1, ISAKMP_PROTO_ISAKMP, spi, 16, 1);
-			ike_p1_kill(e, p1, "lifetime expired");
+			ike_p1_kill(e, p1, p1_bytes_used_up(p1) ? "lifebytes reached" : "lifetime expired");
 			continue;
 		}
 		dpd_tick(e, p1);
+		keepalive_tick(e, p1);
 	}
 	for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next) {
 		if (p2->state == P2_DEAD || p2->state == P2_INSTALLED || !p2->p1)
@@ -1133,6 +1195,10 @@ uint64_t ike_next_timeout(const struct ike_engine *e)
 			t = p1->retx.next_ms;
 		if (p1->state == P1_ESTABLISHED && p1->expire_ms && p1->expire_ms < t)
 			t = p1->expire_ms;
+		if (p1->state == P1_ESTABLISHED && p1_bytes_used_up(p1))
+			t = 0;
+		if (keepalive_needed(e, p1) && p1->keepalive_next_ms < t)
+			t = p1->keepalive_next_ms;
 		if (p1->state == P1_ESTABLISHED && p1->peer.dpd_interval && p1->peer_dpd && p1->dpd_next_ms < t)
 			t = p1->dpd_next_ms;
 		if (p1->state != P1_ESTABLISHED && p1->created_ms + HALF_OPEN_MS < t)

@@ -37,6 +37,9 @@
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
 #define IKE_TICK_MS 200
+/* ACQUIREs for a policy are ignored this long after a pair for it was
+ * installed (ike_acquire). */
+#define IKE_ACQUIRE_HOLDOFF_MS 2000
 
 /* The identity of an SA as dataplane/sa.h's struct gw_sa_id has it
  * (same fields, same meaning; sa.h needs DPDK headers, this does not). */
@@ -94,6 +97,7 @@ struct ike_action {
 			struct ike_sa_params in, out;
 			uint32_t policy_uid;
 			uint32_t replaces_spi_in; /* rekey: the pair it renews, else 0 */
+			bool initiator;           /* we started this quick mode */
 		} install;
 		struct {
 			struct ike_sa_id id;
@@ -120,6 +124,9 @@ struct ike_engine_conf {
 	unsigned retransmit_tries;       /* default 5 */
 	/* Log level kept in the queue (default IKE_LOG_INFO). */
 	enum ike_log_level log_level;
+	/* NAT keepalives (RFC 3948 4) when a NAT is in front of us; default
+	 * 20000 (the RFC's suggested 20 s). */
+	uint32_t natt_keepalive_ms;
 	/* Test hook: soft lifetime jitter off (soft = exactly 80 % of hard). */
 	bool no_jitter;
 };
@@ -127,7 +134,8 @@ struct ike_engine_conf {
 struct ike_stats {
 	uint64_t rx, tx, malformed, bad_cookie, unknown_msgid, out_of_order, retransmits_rx,
 		retransmits_tx, half_open_drops, auth_failures, no_proposal, decrypt_failures,
-		p1_established, p2_established, actions_dropped, keepalives;
+		p1_established, p2_established, actions_dropped, keepalives, keepalives_tx,
+		acquires_ignored;
 };
 
 struct ike_engine;

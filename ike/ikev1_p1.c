@@ -56,8 +56,15 @@ struct p1_xf {
 	enum gw_hash_alg hash;
 	enum gw_dh_group group;
 	gw_seconds life_s;
+	uint64_t life_kb;
 	bool psk;
 };
+
+/* The shorter of two limits, 0 meaning none. */
+static uint64_t shorter_limit(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
 
 /* Decode a phase 1 transform; -1 if something in it is unknown to us
  * (an unknown attribute makes the whole transform unacceptable). */
@@ -86,7 +93,9 @@ static int p1_xf_decode(const struct isakmp_transform *t, struct p1_xf *x)
 		case ISAKMP_P1_LIFE_DURATION:
 			if (last_type == ISAKMP_LIFE_SECONDS)
 				x->life_s = a->value > UINT32_MAX ? UINT32_MAX : a->value;
-			else if (last_type != ISAKMP_LIFE_KILOBYTES)
+			else if (last_type == ISAKMP_LIFE_KILOBYTES)
+				x->life_kb = a->value > UINT64_MAX / 1024 ? UINT64_MAX / 1024 : a->value;
+			else
 				return -1;
 			break;
 		default:
@@ -368,6 +377,7 @@ int ike_p1_initiate(struct ike_engine *e, struct ike_p1 *p1)
 	p1->enc = p1->peer.enc_algorithm;
 	p1->group = p1->peer.dh_group;
 	p1->lifetime = p1->peer.lifetime;
+	p1->lifebytes = p1->peer.lifebytes;
 	begin_msg(e, p1, &b);
 	sa = put_p1_sa(&b, &p1->peer);
 	if (keep_copy(&p1->sai_b, &p1->sai_len, b.p + sa + ISAKMP_GEN_LEN, b.len - sa - ISAKMP_GEN_LEN))
@@ -403,6 +413,7 @@ static int check_chosen(struct ike_engine *e, struct ike_p1 *p1, const struct is
 	}
 	if (x.life_s && (!p1->lifetime || x.life_s < p1->lifetime))
 		p1->lifetime = x.life_s;
+	p1->lifebytes = shorter_limit(p1->lifebytes, x.life_kb * 1024);
 	return 0;
 }
 
@@ -626,6 +637,7 @@ void ike_p1_respond(struct ike_engine *e, uint32_t local, uint16_t lport, uint32
 	p1->lifetime = peer->lifetime;
 	if (x.life_s && (!p1->lifetime || x.life_s < p1->lifetime))
 		p1->lifetime = x.life_s;
+	p1->lifebytes = shorter_limit(peer->lifebytes, x.life_kb * 1024);
 	read_vids(p1, m);
 	ike_seen_before(&p1->last_rx, dgram, len);
 	if (keep_copy(&p1->sai_b, &p1->sai_len, m->sa.body, m->sa.body_len))

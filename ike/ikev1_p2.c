@@ -500,6 +500,7 @@ static int pair_action(struct ike_engine *e, struct ike_p2 *p2, struct ike_actio
 	}
 	a.install.policy_uid = p2->pol.uid;
 	a.install.replaces_spi_in = p2->replaces_spi_in;
+	a.install.initiator = p2->initiator;
 	*ap = a;
 	return 0;
 }

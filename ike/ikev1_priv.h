@@ -69,6 +69,8 @@ struct ike_p1 {
 	enum gw_ike_enc enc;
 	enum gw_dh_group group;
 	gw_seconds lifetime;
+	uint64_t lifebytes;  /* 0 = not limited (RFC 2407 4.5 kilobytes, as bytes) */
+	uint64_t bytes;      /* ISAKMP bytes enciphered and deciphered under this SA */
 
 	/* exchange material */
 	uint8_t *sai_b; /* initiator's SA body */
@@ -88,6 +90,7 @@ struct ike_p1 {
 	bool peer_dpd, peer_natt;
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	bool floated;               /* using port 4500 */
+	uint64_t keepalive_next_ms; /* RFC 3948 4: next NAT keepalive (nat_local) */
 
 	struct ike_retx retx;
 	struct ike_last_rx last_rx;

@@ -103,7 +103,7 @@ expect_log() {
 # its output goes to $T_WORK/stream.out. ping_stream_wait waits for it and sets
 # STREAM_SENT and STREAM_GOT.
 ping_stream_start() {
-  ip netns exec "$1" ping -n -i 0.2 -W 1 -w "$3" "$2" >"$T_WORK/stream.out" 2>&1 &
+  ip netns exec "$1" ping -n -i "${STREAM_INTERVAL:-0.2}" -W 1 -w "$3" "$2" >"$T_WORK/stream.out" 2>&1 &
   STREAM_PID=$!
 }
 ping_stream_wait() {
@@ -192,7 +192,7 @@ charon {
       ike = ${SS_IKE_LOG:-2}
       knl = 2
       cfg = 2
-      esp = 1
+      esp = ${SS_ESP_LOG:-1}
       flush_line = yes
     }
   }
@@ -237,14 +237,15 @@ ss_stop() {
 # strongSwan, peer = gateway A). Keys and defaults:
 #   mode=main secret=ipsecgw-test ike=aes128-sha1-modp2048 esp=aes128-sha1-modp2048
 #   rekey=20m life=30m start=none (none: wait; start: initiate at load)
+#   rand= (the CHILD_SA's rand_time; empty: strongSwan's default, life - rekey)
 #   dpd=0 (strongSwan's dpd_delay)
 ss_conf() {
   local f=$1; shift
   local mode=main secret=ipsecgw-test ike=aes128-sha1-modp2048 esp=aes128-sha1-modp2048
-  local rekey=20m life=30m start=none kv aggr=no dpd=0
+  local rekey=20m life=30m rand= start=none kv aggr=no dpd=0
   for kv in "$@"; do
     case ${kv%%=*} in
-      mode|secret|ike|esp|rekey|life|start|dpd) local "$kv" ;;
+      mode|secret|ike|esp|rekey|life|rand|start|dpd) local "$kv" ;;
       *) echo "ss_conf: unknown key ${kv%%=*}" >&2; return 1 ;;
     esac
   done
@@ -270,7 +271,8 @@ connections {
         remote_ts = $NET_A
         esp_proposals = $esp
         rekey_time = $rekey
-        life_time = $life
+        life_time = $life${rand:+
+        rand_time = $rand}
         start_action = $start
       }
     }

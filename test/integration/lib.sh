@@ -326,7 +326,9 @@ expect_ping() {
   local what=$1 ns=$2 dst=$3 c=$4; shift 4
   local got
   got=$(ping_count "$ns" "$dst" "$c" "$@")
-  if [ "$got" = "$c" ]; then pass "$what ($got/$c replies)"; else
+  # with -w, ping sends until it has COUNT replies: late replies on a busy
+  # machine make it send (and receive) one more than COUNT
+  if [ "$got" -ge "$c" ] 2>/dev/null; then pass "$what ($got/$c replies)"; else
     fail "$what: $got/$c replies"; sed 's/^/      /' "$T_WORK/ping.out"; fi
 }
 # expect_no_ping DESCRIPTION NS DST COUNT [ping args]: none answered.

@@ -14,8 +14,11 @@
 #    P flag exactly with PFS; policy ph2-state established; strongSwan's own
 #    view (swanctl --list-sas) shows the CHILD_SA with the expected algorithms;
 #  - two cases with a 30 s phase 2 lifetime: rekeys during a continuous ping
-#    that loses nothing; in these, DPD (RFC 3706) one way each: ipsecgw's
-#    R-U-THERE answered by strongSwan, strongSwan's answered by ipsecgw;
+#    that loses nothing, started by strongSwan in one case and by ipsecgw in
+#    the other (strongSwan installs its inbound SA only on quick mode message
+#    3, so ipsecgw holds its new outbound SA until strongSwan uses the pair);
+#    in these, DPD (RFC 3706) one way each: ipsecgw's R-U-THERE answered by
+#    strongSwan, strongSwan's answered by ipsecgw;
 #  - wrong pre-shared key (both roles, both modes) and proposal mismatches
 #    (phase 1 and phase 2, both roles): no SA and a clear log line on our side.
 # Fails (never skips) without strongSwan: scripts/install-deps.sh installs it.
@@ -64,19 +67,28 @@ up() {
 down() { ss_stop; gw_stop a >/dev/null 2>&1; }
 want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
-# case_run NAME MODE ROLE "P1ENC P1HASH DH" SS_IKE "ENC AUTH" SS_ESP PFS [LIFE [DPD]]
+# case_run NAME MODE ROLE "P1ENC P1HASH DH" SS_IKE "ENC AUTH" SS_ESP PFS [LIFE [DPD [REKEYER]]]
 #   ROLE is ipsecgw's: initiator (host A's ping starts it) or responder
 #   (swanctl --initiate); PFS is a dh group or none; LIFE (seconds) given:
 #   phase 2 lifetime on both, and a continuous ping over the rekeys; DPD gw
-#   or ss: that side sends R-U-THERE (every 4 s / 3 s), the other answers.
+#   or ss: that side sends R-U-THERE (every 4 s / 3 s), the other answers;
+#   REKEYER ss (default: strongSwan rekeys at 2/3 of LIFE or earlier, before
+#   ipsecgw's 75-80 %) or gw (strongSwan rekeys at LIFE - 2 s exactly:
+#   ipsecgw rekeys first).
 case_run() {
   local name=$1 mode=$2 role=$3 p1=($4) ssike=$5 p2=($6) ssesp=$7 pfs=$8 life=${9:-} dpd=${10:-}
+  local rekeyer=${11:-ss}
   local gwlife=30m sslife=() other gwdpd=2m ssdpd=0
   local t0
   want "$name" || return 0
   echo "# $name: $mode mode, ipsecgw $role, IKE $ssike, ESP $ssesp, PFS $pfs${life:+, lifetime ${life}s} (at ${SECONDS}s)"
   [ "$pfs" = none ] || ssesp=$ssesp-$pfs
   if [ -n "$life" ]; then gwlife=${life}s sslife=(life=${life}s rekey=$((life * 2 / 3))s); fi
+  if [ -n "$life" ] && [ "$rekeyer" = gw ]; then sslife=(life=${life}s rekey=$((life - 2))s rand=0s); fi
+  # ipsecgw's rekeys: strongSwan logs every ESP packet for an SA it does not
+  # have (esp level 2), and the ping stream runs at 100 packets a second
+  local SS_ESP_LOG=1 STREAM_INTERVAL=0.2
+  [ "$rekeyer" = gw ] && SS_ESP_LOG=2 STREAM_INTERVAL=0.01
   [ "$dpd" = gw ] && gwdpd=4s
   [ "$dpd" = ss ] && ssdpd=3s
   if ! up "$name" mode=$mode p1enc=${p1[0]} p1hash=${p1[1]} dh=${p1[2]} enc=${p2[0]} auth=${p2[1]} pfs=$pfs \
@@ -129,6 +141,12 @@ case_run() {
     if [ "$n" -ge 2 ] && [[ "$gap" =~ ^[0-9]+$ ]] && [ "$gap" -ge 2000 ]; then
       pass "$name: $n SA pairs installed, at least ${gap} ms apart (no duplicate rekey)"
     else fail "$name: $n SA pairs installed, shortest gap '$gap' ms"; grep -h "installed\|rekey" "${GW_LOG[a]}" | sed 's/^/      /'; fi
+    n=$(grep -c "quick mode for policy uid .*, rekey)" "${GW_LOG[a]}")
+    if [ "$rekeyer" = gw ]; then
+      expect_gt "$name: ipsecgw started the rekeys" "$n" 0
+      n=$(grep -c "does not belong to an installed SA" "$SS_DIR/charon.log")
+      expect_eq "$name: strongSwan got no ESP packet for an SA it did not have yet" "$n" 0
+    fi
   fi
   if [ -n "$dpd" ]; then
     # who sent R-U-THERE: strongSwan parses (gw) or generates (ss) N(DPD), and the ACK the other way
@@ -153,7 +171,7 @@ SS_3DES=3des-md5-modp1024    SS_AES128=aes128-sha1-modp2048    SS_AES256=aes256-
 case_run mm-i1 main       initiator "$P1_AES128" $SS_AES128 "aes-128-cbc sha1"   aes128-sha1   modp2048 30 gw
 case_run mm-r1 main       responder "$P1_3DES"   $SS_3DES   "3des md5"           3des-md5      none
 case_run am-i1 aggressive initiator "$P1_AES256" $SS_AES256 "aes-128-gcm null"   aes128gcm16   modp2048
-case_run am-r1 aggressive responder "$P1_AES128" $SS_AES128 "aes-256-cbc sha256" aes256-sha256 none     30 ss
+case_run am-r1 aggressive responder "$P1_AES128" $SS_AES128 "aes-256-cbc sha256" aes256-sha256 none     30 ss gw
 case_run mm-i2 main       initiator "$P1_3DES"   $SS_3DES   "aes-256-cbc sha256" aes256-sha256 modp1024
 case_run mm-r2 main       responder "$P1_AES256" $SS_AES256 "aes-128-gcm null"   aes128gcm16   modp2048
 case_run am-i2 aggressive initiator "$P1_AES128" $SS_AES128 "3des md5"           3des-md5      none

@@ -321,7 +321,8 @@ static void test_main_mode(void **state)
 	assert_int_equal(v[0].side, GW_SIDE_RESPONDER);
 	assert_int_equal(ike_policy_ph2_state(A.e, A.cfg.policies.v[0].uid), GW_PH2_ESTABLISHED);
 	assert_int_equal(ike_policy_ph2_state(A.e, 12345), GW_PH2_NO_PHASE2);
-	/* a second ACQUIRE reuses phase 1 */
+	/* a second ACQUIRE (after the hold-off) reuses phase 1 */
+	now += IKE_ACQUIRE_HOLDOFF_MS;
 	assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
 	pump();
 	expect_pair(2);
@@ -435,6 +436,7 @@ static void test_every_cipher(void **state)
 			def_prop(&A)->n_auth = 5;
 			for (unsigned k = 0; k < 5; k++)
 				def_prop(&A)->auth_algorithms[k] = auths[(k + j + 1) % 5];
+			now += IKE_ACQUIRE_HOLDOFF_MS;
 			assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
 			pump();
 			n++;
@@ -487,6 +489,7 @@ static void test_responder_initiates(void **state)
 	expect_pair(1);
 	assert_true(logged(&B, "main mode, initiator"));
 	/* and the other way over the same phase 1 */
+	now += IKE_ACQUIRE_HOLDOFF_MS;
 	assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
 	pump();
 	expect_pair(2);
@@ -950,6 +953,84 @@ static void test_natt(void **state)
 	assert_int_equal(ike_engine_stats(B.e)->keepalives, 1);
 }
 
+/* Behind a NAT we send a keepalive every 20 s (RFC 3948 4); without a NAT
+ * in front of us, none. */
+static void test_natt_keepalive(void **state)
+{
+	(void)state;
+	A.cfg.peers.v[0].nat_traversal = B.cfg.peers.v[0].nat_traversal = true;
+	nat_a = true;
+	negotiate();
+	expect_pair(1);
+	advance(19000);
+	assert_int_equal(ike_engine_stats(A.e)->keepalives_tx, 0);
+	advance(2000);
+	assert_int_equal(ike_engine_stats(A.e)->keepalives_tx, 1);
+	assert_int_equal(ike_engine_stats(B.e)->keepalives, 1); /* received as one 0xFF byte */
+	advance(40000);
+	assert_int_equal(ike_engine_stats(A.e)->keepalives_tx, 3);
+	assert_int_equal(ike_engine_stats(B.e)->keepalives, 3);
+	/* B has no NAT in front of it (only A has): it sends none */
+	assert_int_equal(ike_engine_stats(B.e)->keepalives_tx, 0);
+	assert_int_equal(ike_engine_stats(A.e)->keepalives, 0);
+	/* the tunnel is unharmed */
+	assert_int_equal(A.n_del + B.n_del, 0);
+}
+
+/* Phase 1 lifebytes: the ISAKMP SA is deleted (and the peer told) once it
+ * has protected that many bytes, and negotiated again when needed. */
+static void test_p1_lifebytes(void **state)
+{
+	(void)state;
+	A.cfg.peers.v[0].lifebytes = 1500; /* offered as 2 KB; A keeps its 1500 */
+	negotiate();
+	expect_pair(1);
+	advance(200);
+	for (unsigned n = 2; n <= 6 && ike_engine_stats(A.e)->p1_established == 1; n++) {
+		now += IKE_ACQUIRE_HOLDOFF_MS;
+		assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
+		pump();
+		advance(200);
+	}
+	assert_true(logged(&A, "lifebytes reached"));
+	assert_true(logged(&B, "ISAKMP SA deleted")); /* by A's Delete */
+	/* the SA pairs are not phase 1's to delete */
+	assert_int_equal(A.n_del + B.n_del, 0);
+	/* a new phase 1 for the next quick mode */
+	now += IKE_ACQUIRE_HOLDOFF_MS;
+	assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
+	pump();
+	assert_int_equal(ike_engine_stats(A.e)->p1_established, 2);
+	assert_int_equal(A.n_inst, B.n_inst);
+	mirror(&A.inst[A.n_inst - 1], &B.inst[B.n_inst - 1]);
+}
+
+/* A stale ACQUIRE (raised before the new pair reached the tables) does not
+ * negotiate a second pair; one after the hold-off does (the pair is gone
+ * from the dataplane, e.g. an EXPIRE was lost). */
+static void test_acquire_holdoff(void **state)
+{
+	(void)state;
+	negotiate();
+	expect_pair(1);
+	assert_true(A.inst[0].install.initiator);
+	assert_false(B.inst[0].install.initiator);
+	now += IKE_ACQUIRE_HOLDOFF_MS - 1;
+	assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
+	pump();
+	assert_int_equal(A.n_inst, 1);
+	assert_int_equal(ike_engine_stats(A.e)->acquires_ignored, 1);
+	now += 1;
+	assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), 0);
+	pump();
+	expect_pair(2);
+	/* the responder's pair counts too */
+	assert_int_equal(ike_acquire(B.e, now, B.cfg.policies.v[0].uid, 0, 0, 0), 0);
+	pump();
+	assert_int_equal(B.n_inst, 2);
+	assert_int_equal(ike_engine_stats(B.e)->acquires_ignored, 1);
+}
+
 /* ---- robustness */
 
 static uint8_t saved[64][2048];
@@ -1106,6 +1187,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_natt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_natt_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_p1_lifebytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acquire_holdoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_open_limit, setup, teardown),
 	};
