@@ -638,17 +638,27 @@ static void send_info_delete(struct ike_engine *e, struct ike_p1 *p1, uint8_t pr
 	info_end(e, p1, &b, hoff, msgid);
 }
 
-static void emit_delete(struct ike_engine *e, struct ike_p2 *p2)
+void ike_p2_delete_sa(struct ike_engine *e, const struct ike_p2 *p2, uint8_t isakmp_proto, uint32_t spi,
+		      enum gw_sa_dir dir)
 {
 	struct ike_action a = {.type = IKE_ACT_DELETE_SA};
-	uint8_t proto = p2->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+	uint8_t proto = isakmp_proto == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
 
-	a.del.id = (struct ike_sa_id){.spi = p2->spi_in, .src = p2->remote, .dst = p2->local,
-				      .proto = proto, .dir = GW_SA_IN};
+	a.del.id = dir == GW_SA_IN ? (struct ike_sa_id){.spi = spi, .src = p2->remote, .dst = p2->local,
+							 .proto = proto, .dir = GW_SA_IN}
+				   : (struct ike_sa_id){.spi = spi, .src = p2->local, .dst = p2->remote,
+							 .proto = proto, .dir = GW_SA_OUT};
 	ike_push(e, &a);
-	a.del.id = (struct ike_sa_id){.spi = p2->spi_out, .src = p2->local, .dst = p2->remote,
-				      .proto = proto, .dir = GW_SA_OUT};
-	ike_push(e, &a);
+}
+
+static void emit_delete(struct ike_engine *e, struct ike_p2 *p2)
+{
+	ike_p2_delete_sa(e, p2, p2->ch.protocol, p2->spi_in, GW_SA_IN);
+	ike_p2_delete_sa(e, p2, p2->ch.protocol, p2->spi_out, GW_SA_OUT);
+	if (p2->bundle) {
+		ike_p2_delete_sa(e, p2, ISAKMP_PROTO_AH, p2->spi_in_ah, GW_SA_IN);
+		ike_p2_delete_sa(e, p2, ISAKMP_PROTO_AH, p2->spi_out_ah, GW_SA_OUT);
+	}
 }
 
 /* Remember that a policy's last SA pair reached its hard limit. */
@@ -680,14 +690,16 @@ void ike_p2_delete(struct ike_engine *e, struct ike_p2 *p2, bool notify_peer)
 	char r[16];
 
 	if (p2->state == P2_INSTALLED) {
-		uint32_t spi = htonl(p2->spi_in);
+		struct ike_p1 *p1 = p2->p1 ? p2->p1 : ike_p1_established_for(e, p2->remote);
+		uint32_t spi = htonl(p2->spi_in), spi_ah = htonl(p2->spi_in_ah);
 
 		emit_delete(e, p2);
-		ike_log(e, IKE_LOG_INFO, "peer %s: SA pair in %08X / out %08X deleted", ike_ip(p2->remote, r),
-			p2->spi_in, p2->spi_out);
+		ike_log(e, IKE_LOG_INFO, "peer %s: SA pair in %08X / out %08X deleted%s", ike_ip(p2->remote, r),
+			p2->spi_in, p2->spi_out, p2->bundle ? " (with its AH pair)" : "");
 		if (notify_peer)
-			send_info_delete(e, p2->p1 ? p2->p1 : ike_p1_established_for(e, p2->remote),
-					 p2->ch.protocol, (const uint8_t *)&spi, 4, 1);
+			send_info_delete(e, p1, p2->ch.protocol, (const uint8_t *)&spi, 4, 1);
+		if (notify_peer && p2->bundle)
+			send_info_delete(e, p1, ISAKMP_PROTO_AH, (const uint8_t *)&spi_ah, 4, 1);
 	}
 	p2->state = P2_DEAD;
 	p2->retx.armed = false;
@@ -768,8 +780,9 @@ static void delete_input(struct ike_engine *e, struct ike_p1 *p1, const struct i
 
 		/* The peer names its inbound SA: our outbound. Both go. */
 		for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next)
-			if (p2->state == P2_INSTALLED && p2->remote == p1->remote && p2->spi_out == spi &&
-			    p2->ch.protocol == d->proto) {
+			if (p2->state == P2_INSTALLED && p2->remote == p1->remote &&
+			    ((p2->spi_out == spi && p2->ch.protocol == d->proto) ||
+			     (p2->bundle && p2->spi_out_ah == spi && d->proto == ISAKMP_PROTO_AH))) {
 				ike_log(e, IKE_LOG_INFO, "peer %s: Delete for %s SPI %08X", ike_ip(p1->remote, r),
 					isakmp_proto_name(d->proto), spi);
 				ike_p2_delete(e, p2, false);
@@ -871,7 +884,9 @@ static void info_input(struct ike_engine *e, struct ike_p1 *p1, const struct isa
 
 				for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next)
 					if (p2->p1 == p1 && p2->state == P2_QM1_SENT &&
-					    (p2->spi_in == spi || (spi == 0 && (n->spi_size == 0 || n->proto == p2->ch.protocol)))) {
+					    (p2->spi_in == spi || (p2->bundle && p2->spi_in_ah == spi) ||
+					     (spi == 0 && (n->spi_size == 0 || n->proto == p2->ch.protocol ||
+							   (p2->bundle && n->proto == ISAKMP_PROTO_AH))))) {
 						ike_log(e, IKE_LOG_WARNING, "peer %s: quick mode refused: %s",
 							ike_ip(p1->remote, r), isakmp_notify_name(n->type));
 						p2->state = P2_DEAD;
@@ -956,9 +971,11 @@ static struct ike_p2 *p2_by_sa(struct ike_engine *e, const struct ike_sa_id *id)
 	for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next) {
 		if (p2->state != P2_INSTALLED)
 			continue;
-		if (id->dir == GW_SA_IN && p2->spi_in == id->spi && p2->local == id->dst)
+		if (id->dir == GW_SA_IN && p2->local == id->dst &&
+		    (p2->spi_in == id->spi || (p2->bundle && p2->spi_in_ah == id->spi)))
 			return p2;
-		if (id->dir == GW_SA_OUT && p2->spi_out == id->spi && p2->remote == id->dst)
+		if (id->dir == GW_SA_OUT && p2->remote == id->dst &&
+		    (p2->spi_out == id->spi || (p2->bundle && p2->spi_out_ah == id->spi)))
 			return p2;
 	}
 	return NULL;
@@ -1169,15 +1186,11 @@ void ike_tick(struct ike_engine *e, uint64_t now_ms)
 
 			*qq = d->next;
 			if (d->in_early) {
-				/* its quick mode never completed: the inbound SA
-				 * installed at message 2 goes */
-				struct ike_action a = {.type = IKE_ACT_DELETE_SA};
-
-				a.del.id = (struct ike_sa_id){.spi = d->spi_in, .src = d->remote, .dst = d->local,
-							      .proto = d->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH
-													  : IPPROTO_ESP,
-							      .dir = GW_SA_IN};
-				ike_push(e, &a);
+				/* its quick mode never completed: the inbound SA(s)
+				 * installed at message 2 go */
+				ike_p2_delete_sa(e, d, d->ch.protocol, d->spi_in, GW_SA_IN);
+				if (d->bundle)
+					ike_p2_delete_sa(e, d, ISAKMP_PROTO_AH, d->spi_in_ah, GW_SA_IN);
 			}
 			ike_p2_free(d);
 		} else {

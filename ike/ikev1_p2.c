@@ -113,17 +113,31 @@ struct p2_offer {
 	int auth;
 };
 
-/* One proposal: ESP (enc x auth transforms, AEAD ones without auth) or AH
- * (one transform per auth algorithm). Returns the transform count. */
-static unsigned put_p2_sa(struct isakmp_buf *b, const struct ike_p2 *p2, uint16_t encap)
+static void spi_bytes(uint32_t spi, uint8_t out[4])
+{
+	out[0] = (uint8_t)(spi >> 24);
+	out[1] = (uint8_t)(spi >> 16);
+	out[2] = (uint8_t)(spi >> 8);
+	out[3] = (uint8_t)spi;
+}
+
+static uint32_t spi_of(const struct isakmp_proposal *p)
+{
+	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 | p->spi[3];
+}
+
+/* One proposal (number 1): ESP (enc x auth transforms, AEAD ones without
+ * auth) or AH (one transform per auth algorithm); `last` ends the SA's
+ * proposal list. Returns the transform count (0: nothing written). */
+static unsigned put_p2_prop(struct isakmp_buf *b, const struct ike_p2 *p2, uint8_t protocol, uint32_t spi_in,
+			    uint16_t encap, bool last)
 {
 	const struct gw_proposal *pr = &p2->prop;
-	uint8_t spi[4] = {(uint8_t)(p2->spi_in >> 24), (uint8_t)(p2->spi_in >> 16), (uint8_t)(p2->spi_in >> 8),
-			  (uint8_t)p2->spi_in};
+	uint8_t spi[4];
 	struct p2_offer xf[IKE_MAX_P2_XF];
 	unsigned n = 0;
-	size_t sa, prop;
-	bool ah = p2->ch.protocol == ISAKMP_PROTO_AH;
+	size_t prop;
+	bool ah = protocol == ISAKMP_PROTO_AH;
 
 	for (unsigned a = 0; ah && a < pr->n_auth && n < IKE_MAX_P2_XF; a++)
 		if (pr->auth_algorithms[a] != GW_AUTH_NULL)
@@ -147,8 +161,8 @@ static unsigned put_p2_sa(struct isakmp_buf *b, const struct ike_p2 *p2, uint16_
 	}
 	if (n == 0)
 		return 0;
-	sa = isakmp_sa_begin(b);
-	prop = isakmp_prop_begin(b, 1, p2->ch.protocol, spi, 4, (uint8_t)n);
+	spi_bytes(spi_in, spi);
+	prop = isakmp_prop_begin(b, 1, protocol, spi, 4, (uint8_t)n);
 	for (unsigned i = 0; i < n; i++) {
 		size_t t = isakmp_xf_begin(b, (uint8_t)(i + 1), xf[i].id);
 
@@ -159,7 +173,32 @@ static unsigned put_p2_sa(struct isakmp_buf *b, const struct ike_p2 *p2, uint16_
 			isakmp_attr_tv(b, ISAKMP_P2_KEY_LENGTH, xf[i].bits);
 		isakmp_sub_end(b, t, i + 1 == n, ISAKMP_NP_T);
 	}
-	isakmp_sub_end(b, prop, true, ISAKMP_NP_P);
+	isakmp_sub_end(b, prop, last, ISAKMP_NP_P);
+	return n;
+}
+
+/*
+ * The encapsulation mode of each SA of a bundle: ESP makes the tunnel (or
+ * is transport), the AH of a bundle always protects the packet ESP made in
+ * transport mode, as the dataplane applies it (RFC 4301 4.5 transport
+ * adjacency: one outer header, AH over ESP).
+ */
+static uint16_t encap_of(const struct ike_p1 *p1, const struct ike_p2 *p2, uint8_t protocol)
+{
+	return encap_for(p1, p2->pol.tunnel && !(p2->bundle && protocol == ISAKMP_PROTO_AH));
+}
+
+/* Our SA payload: one proposal, or ESP AND AH (both numbered 1) for a
+ * bundle. Returns the transform count of the first (0: nothing to offer). */
+static unsigned put_p2_sa(struct isakmp_buf *b, const struct ike_p1 *p1, const struct ike_p2 *p2)
+{
+	size_t sa = isakmp_sa_begin(b);
+	unsigned n = put_p2_prop(b, p2, p2->ch.protocol, p2->spi_in, encap_of(p1, p2, p2->ch.protocol),
+				 !p2->bundle);
+
+	if (n && p2->bundle &&
+	    !put_p2_prop(b, p2, ISAKMP_PROTO_AH, p2->spi_in_ah, encap_of(p1, p2, ISAKMP_PROTO_AH), true))
+		n = 0;
 	isakmp_pl_end(b, sa);
 	return n;
 }
@@ -368,7 +407,7 @@ struct ike_p2 *ike_p2_by_msgid(struct ike_engine *e, struct ike_p1 *p1, uint32_t
 static bool spi_in_use(struct ike_engine *e, uint32_t spi)
 {
 	for (struct ike_p2 *p2 = e->p2s; p2; p2 = p2->next)
-		if (p2->spi_in == spi && p2->state != P2_DEAD)
+		if ((p2->spi_in == spi || (p2->bundle && p2->spi_in_ah == spi)) && p2->state != P2_DEAD)
 			return true;
 	return false;
 }
@@ -444,17 +483,17 @@ static gw_seconds soft_of(struct ike_engine *e, gw_seconds hard)
 	return hard * 80 / 100 - (e->conf.no_jitter || hard < 20 ? 0 : r % (hard * 5 / 100 + 1));
 }
 
-static int keymat_for(struct ike_engine *e, struct ike_p2 *p2, uint32_t spi, struct ike_sa_params *sp)
+static int keymat_for(const struct ike_p2 *p2, const struct p2_choice *ch, uint32_t spi,
+		      struct ike_sa_params *sp)
 {
 	uint8_t km[IKE_KEYMAT_MAX];
-	unsigned el = gw_enc_key_len(p2->ch.enc), al = gw_auth_key_len(p2->ch.auth);
+	unsigned el = gw_enc_key_len(ch->enc), al = gw_auth_key_len(ch->auth);
 	struct ike_p1 *p1 = p2->p1;
 	int rc;
 
-	(void)e;
 	if (el > GW_KEY_MAX || al > GW_KEY_MAX)
 		return -1;
-	rc = ike_keymat(&p1->keys, p2->gqm, p2->gqm_len, p2->ch.protocol, spi, p2->ni, p2->ni_len, p2->nr,
+	rc = ike_keymat(&p1->keys, p2->gqm, p2->gqm_len, ch->protocol, spi, p2->ni, p2->ni_len, p2->nr,
 			p2->nr_len, km, el + al);
 	if (rc == 0) {
 		sp->enc_key.len = (uint8_t)el;
@@ -466,27 +505,30 @@ static int keymat_for(struct ike_engine *e, struct ike_p2 *p2, uint32_t spi, str
 	return rc;
 }
 
-/* The INSTALL_SA action of p2's pair (keys, lifetimes, encapsulation). */
-static int pair_action(struct ike_engine *e, struct ike_p2 *p2, struct ike_action *ap)
+/* The INSTALL_SA action of p2's pair (keys, lifetimes, encapsulation):
+ * its ESP or AH pair, or of a bundle the AH pair when `ah`. */
+static int pair_action(struct ike_engine *e, struct ike_p2 *p2, bool ah, struct ike_action *ap)
 {
 	struct ike_action a = {.type = IKE_ACT_INSTALL_SA};
 	struct ike_sa_params base = {0};
-	uint8_t proto = p2->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
-	bool udp = p2->ch.encap == ISAKMP_ENCAP_UDP_TUNNEL || p2->ch.encap == ISAKMP_ENCAP_UDP_TRANSPORT;
+	const struct p2_choice *ch = ah ? &p2->ch_ah : &p2->ch;
+	uint32_t spi_in = ah ? p2->spi_in_ah : p2->spi_in, spi_out = ah ? p2->spi_out_ah : p2->spi_out;
+	uint8_t proto = ch->protocol == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+	bool udp = ch->encap == ISAKMP_ENCAP_UDP_TUNNEL || ch->encap == ISAKMP_ENCAP_UDP_TRANSPORT;
 
-	base.enc_alg = p2->ch.enc;
-	base.auth_alg = p2->ch.auth;
-	base.tunnel = p2->ch.encap == ISAKMP_ENCAP_TUNNEL || p2->ch.encap == ISAKMP_ENCAP_UDP_TUNNEL;
+	base.enc_alg = ch->enc;
+	base.auth_alg = ch->auth;
+	base.tunnel = ch->encap == ISAKMP_ENCAP_TUNNEL || ch->encap == ISAKMP_ENCAP_UDP_TUNNEL;
 	base.flags = (proto == IPPROTO_AH ? GW_SA_FLAG_AH : GW_SA_FLAG_ESP) |
-		     (p2->ch.group != GW_DH_NONE ? GW_SA_FLAG_PFS : 0);
-	base.add_hard = p2->ch.life_s;
-	base.add_soft = soft_of(e, p2->ch.life_s);
-	base.lifebytes_hard = p2->ch.life_kb * 1024;
+		     (ch->group != GW_DH_NONE ? GW_SA_FLAG_PFS : 0);
+	base.add_hard = ch->life_s;
+	base.add_soft = soft_of(e, ch->life_s);
+	base.lifebytes_hard = ch->life_kb * 1024;
 	base.lifebytes_soft = base.lifebytes_hard / 10 * 8;
 	a.install.in = a.install.out = base;
-	a.install.in_id = (struct ike_sa_id){.spi = p2->spi_in, .src = p2->remote, .dst = p2->local,
+	a.install.in_id = (struct ike_sa_id){.spi = spi_in, .src = p2->remote, .dst = p2->local,
 					     .proto = proto, .dir = GW_SA_IN};
-	a.install.out_id = (struct ike_sa_id){.spi = p2->spi_out, .src = p2->local, .dst = p2->remote,
+	a.install.out_id = (struct ike_sa_id){.spi = spi_out, .src = p2->local, .dst = p2->remote,
 					      .proto = proto, .dir = GW_SA_OUT};
 	if (udp && p2->p1) {
 		a.install.in.encap_sport = p2->p1->rport;
@@ -494,12 +536,12 @@ static int pair_action(struct ike_engine *e, struct ike_p2 *p2, struct ike_actio
 		a.install.out.encap_sport = p2->p1->lport;
 		a.install.out.encap_dport = p2->p1->rport;
 	}
-	if (keymat_for(e, p2, p2->spi_in, &a.install.in) || keymat_for(e, p2, p2->spi_out, &a.install.out)) {
+	if (keymat_for(p2, ch, spi_in, &a.install.in) || keymat_for(p2, ch, spi_out, &a.install.out)) {
 		ike_wipe(&a, sizeof(a));
 		return -1;
 	}
 	a.install.policy_uid = p2->pol.uid;
-	a.install.replaces_spi_in = p2->replaces_spi_in;
+	a.install.replaces_spi_in = p2->replaces_spi_in; /* of a bundle: the ESP SA of the one it renews */
 	a.install.initiator = p2->initiator;
 	*ap = a;
 	return 0;
@@ -510,26 +552,31 @@ static void install_in_early(struct ike_engine *e, struct ike_p2 *p2)
 {
 	struct ike_action a;
 
-	if (pair_action(e, p2, &a) != 0)
-		return;
-	a.type = IKE_ACT_INSTALL_IN;
-	ike_wipe(&a.install.out, sizeof(a.install.out));
-	memset(&a.install.out_id, 0, sizeof(a.install.out_id));
-	ike_push(e, &a);
-	p2->in_early = true;
+	for (int ah = 0; ah <= (int)p2->bundle; ah++) {
+		if (pair_action(e, p2, ah, &a) != 0)
+			return;
+		a.type = IKE_ACT_INSTALL_IN;
+		ike_wipe(&a.install.out, sizeof(a.install.out));
+		memset(&a.install.out_id, 0, sizeof(a.install.out_id));
+		ike_push(e, &a);
+		p2->in_early = true;
+	}
 }
 
 static void install(struct ike_engine *e, struct ike_p2 *p2)
 {
-	struct ike_action a;
+	struct ike_action a, a_ah;
 	uint8_t proto = p2->ch.protocol == ISAKMP_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
 	char r[16];
 
-	if (pair_action(e, p2, &a) != 0) {
+	if (pair_action(e, p2, false, &a) != 0 || (p2->bundle && pair_action(e, p2, true, &a_ah) != 0)) {
+		ike_wipe(&a, sizeof(a));
 		p2->state = P2_DEAD;
 		return;
 	}
 	ike_push(e, &a);
+	if (p2->bundle)
+		ike_push(e, &a_ah);
 	p2->in_early = false;
 	p2->state = P2_INSTALLED;
 	p2->installed_ms = e->now;
@@ -545,6 +592,9 @@ static void install(struct ike_engine *e, struct ike_p2 *p2)
 		enc_is_aead(p2->ch.enc) ? "" : gw_auth_alg_name(p2->ch.auth), isakmp_encap_name(p2->ch.encap),
 		p2->ch.group ? ", PFS" : "", (unsigned long long)p2->ch.life_s,
 		p2->replaces_spi_in ? ", rekey" : "");
+	if (p2->bundle)
+		ike_log(e, IKE_LOG_INFO, "peer %s: AH SA pair of the bundle installed: in %08X out %08X, %s", r,
+			p2->spi_in_ah, p2->spi_out_ah, gw_auth_alg_name(p2->ch_ah.auth));
 	if (p2->ch.enc == GW_ENC_DES || p2->ch.auth == GW_AUTH_MD5 || p2->ch.group == GW_DH_MODP768)
 		ike_log(e, IKE_LOG_WARNING, "peer %s: phase 2 uses weak algorithms", r);
 }
@@ -567,11 +617,6 @@ int ike_qm_initiate(struct ike_engine *e, struct ike_p1 *p1, const struct gw_pol
 		ike_log(e, IKE_LOG_WARNING, "policy uid %u: proposal \"%s\" not found", pol->uid, pol->proposal);
 		return -1;
 	}
-	if ((pol->ipsec_protocols & (GW_PROTO_AH | GW_PROTO_ESP)) == (GW_PROTO_AH | GW_PROTO_ESP)) {
-		ike_log(e, IKE_LOG_WARNING, "policy uid %u: ipsec-protocols=ah,esp bundles are not supported by IKE",
-			pol->uid);
-		return -1;
-	}
 	do {
 		if (ike_random(&msgid, sizeof(msgid)))
 			return -1;
@@ -582,8 +627,16 @@ int ike_qm_initiate(struct ike_engine *e, struct ike_p1 *p1, const struct gw_pol
 	p2->pol = *pol;
 	p2->prop = *pr;
 	p2->replaces_spi_in = replaces_spi_in;
-	p2->ch.protocol = pol->ipsec_protocols & GW_PROTO_AH ? ISAKMP_PROTO_AH : ISAKMP_PROTO_ESP;
+	p2->bundle = (pol->ipsec_protocols & (GW_PROTO_AH | GW_PROTO_ESP)) == (GW_PROTO_AH | GW_PROTO_ESP);
+	p2->ch.protocol = p2->bundle || !(pol->ipsec_protocols & GW_PROTO_AH) ? ISAKMP_PROTO_ESP : ISAKMP_PROTO_AH;
 	p2->ch.group = pr->pfs_group;
+	if (p2->bundle && !(p2->spi_in_ah = new_spi(e)))
+		goto fail;
+	if ((pol->ipsec_protocols & GW_PROTO_AH) && (p1->nat_local || p1->nat_remote)) {
+		ike_log(e, IKE_LOG_WARNING, "policy uid %u: AH cannot cross the NAT between us and peer %s", pol->uid,
+			ike_ip(p1->remote, r));
+		goto fail;
+	}
 	p2->ni_len = IKE_NONCE_LEN;
 	if (ike_random(p2->ni, p2->ni_len))
 		goto fail;
@@ -593,7 +646,7 @@ int ike_qm_initiate(struct ike_engine *e, struct ike_p1 *p1, const struct gw_pol
 	isakmp_buf_init(&b, e->buf, IKE_DGRAM_MAX);
 	isakmp_put_hdr(&b, &h);
 	hoff = put_hash_placeholder(&b, p1->keys.prf_len);
-	n_xf = put_p2_sa(&b, p2, encap_for(p1, pol->tunnel));
+	n_xf = put_p2_sa(&b, p1, p2);
 	if (n_xf == IKE_MAX_P2_XF)
 		ike_log(e, IKE_LOG_WARNING, "policy uid %u: proposal \"%s\" offers only its first %d combinations",
 			pol->uid, pr->name, IKE_MAX_P2_XF);
@@ -672,14 +725,54 @@ static int derive_pfs(struct ike_p2 *p2, const struct isakmp_msg *m)
 	return 0;
 }
 
+/* The responder's proposal of that protocol in its answer (one or, for a
+ * bundle, two proposals of one number), or NULL. */
+static const struct isakmp_proposal *answer_prop(const struct isakmp_msg *m, uint8_t protocol)
+{
+	for (unsigned i = 0; m->has_sa && i < m->sa.n_props; i++)
+		if (m->sa.props[i].protocol == protocol)
+			return &m->sa.props[i];
+	return NULL;
+}
+
+/* One transform of the answer for `protocol`, which must be one we offered. */
+static int answer_one(const struct ike_p1 *p1, const struct ike_p2 *p2, const struct isakmp_msg *m,
+		      uint8_t protocol, struct p2_choice *c)
+{
+	const struct isakmp_proposal *pr = answer_prop(m, protocol);
+
+	if (!pr || pr->n_xforms != 1 || pr->spi_size != 4 || p2_xf_decode(pr->protocol, &pr->xf[0], c) ||
+	    c->group != p2->ch.group || c->encap != encap_of(p1, p2, protocol) ||
+	    (c->protocol == ISAKMP_PROTO_ESP && !list_has(p2->prop.enc_algorithms, p2->prop.n_enc, c->enc)) ||
+	    (!enc_is_aead(c->enc) && !list_has(p2->prop.auth_algorithms, p2->prop.n_auth, c->auth)) ||
+	    longer(c->life_s, p2->prop.lifetime))
+		return -1;
+	return 0;
+}
+
+/* The responder's choice: exactly one proposal, or the ESP and AH ones of a
+ * bundle (same proposal number). */
+static int answer_choice(const struct ike_p1 *p1, const struct ike_p2 *p2, const struct isakmp_msg *m,
+			 struct p2_choice *c, struct p2_choice *c_ah)
+{
+	unsigned want = p2->bundle ? 2 : 1;
+
+	if (!m->has_sa || m->sa.n_props != want || answer_one(p1, p2, m, p2->ch.protocol, c))
+		return -1;
+	if (!p2->bundle)
+		return 0;
+	if (m->sa.props[0].num != m->sa.props[1].num || answer_one(p1, p2, m, ISAKMP_PROTO_AH, c_ah))
+		return -1;
+	return 0;
+}
+
 static void qm2_input(struct ike_engine *e, struct ike_p2 *p2, const struct isakmp_hdr *h, const uint8_t *dgram,
 		      size_t len)
 {
 	struct ike_p1 *p1 = p2->p1;
 	struct isakmp_msg *m = e->msg;
 	uint8_t iv[IKE_BLOCK_MAX], want[IKE_HASH_MAX];
-	const struct isakmp_proposal *pr;
-	struct p2_choice c;
+	struct p2_choice c, c_ah;
 	struct isakmp_buf b;
 	struct isakmp_hdr rh;
 	size_t hoff;
@@ -698,13 +791,7 @@ static void qm2_input(struct ike_engine *e, struct ike_p2 *p2, const struct isak
 		return;
 	}
 	memcpy(p2->iv, iv, p1->keys.block);
-	pr = m->has_sa && m->sa.n_props == 1 ? &m->sa.props[0] : NULL;
-	if (!pr || pr->n_xforms != 1 || pr->protocol != p2->ch.protocol || pr->spi_size != 4 ||
-	    p2_xf_decode(pr->protocol, &pr->xf[0], &c) || c.group != p2->ch.group ||
-	    c.encap != encap_for(p1, p2->pol.tunnel) ||
-	    (c.protocol == ISAKMP_PROTO_ESP && !list_has(p2->prop.enc_algorithms, p2->prop.n_enc, c.enc)) ||
-	    (!enc_is_aead(c.enc) && !list_has(p2->prop.auth_algorithms, p2->prop.n_auth, c.auth)) ||
-	    longer(c.life_s, p2->prop.lifetime)) {
+	if (answer_choice(p1, p2, m, &c, &c_ah) != 0) {
 		ike_log(e, IKE_LOG_WARNING, "peer %s: quick mode: responder chose something we did not offer", r);
 		p2->state = P2_DEAD;
 		return;
@@ -718,10 +805,19 @@ static void qm2_input(struct ike_engine *e, struct ike_p2 *p2, const struct isak
 	p2->nr_len = m->nonce.len;
 	c.life_kb = c.life_kb ? c.life_kb : (p2->prop.lifebytes + 1023) / 1024;
 	p2->ch = c;
-	p2->spi_out = (uint32_t)pr->spi[0] << 24 | (uint32_t)pr->spi[1] << 16 | (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+	p2->spi_out = spi_of(answer_prop(m, p2->ch.protocol));
+	if (p2->bundle) {
+		c_ah.life_kb = c_ah.life_kb ? c_ah.life_kb : c.life_kb;
+		p2->ch_ah = c_ah;
+		p2->spi_out_ah = spi_of(answer_prop(m, ISAKMP_PROTO_AH));
+	}
 	for (unsigned i = 0; i < m->n_notify; i++)
 		if (m->notify[i].type == ISAKMP_N_RESPONDER_LIFETIME)
 			responder_lifetime(p2, &m->notify[i]);
+	if (p2->bundle) { /* one RESPONDER-LIFETIME (for ESP) stands for the bundle */
+		p2->ch_ah.life_s = p2->ch.life_s;
+		p2->ch_ah.life_kb = p2->ch.life_kb;
+	}
 	if (derive_pfs(p2, m)) {
 		ike_log(e, IKE_LOG_WARNING, "peer %s: quick mode: bad or missing PFS KE", r);
 		p2->state = P2_DEAD;
@@ -776,54 +872,126 @@ static const struct gw_policy *dynamic_policy(struct ike_engine *e, struct ike_p
 	return pol;
 }
 
-/* Pick the first acceptable transform, in the initiator's order. */
-static int choose(struct ike_engine *e, struct ike_p1 *p1, struct ike_p2 *p2, const struct isakmp_sa *sa,
-		  const struct isakmp_proposal **chosen_p, const struct isakmp_transform **chosen_t)
+/* What the responder picked from the initiator's SA payload: one proposal
+ * and transform, or for a bundle the ESP and the AH ones. */
+struct p2_pick {
+	const struct isakmp_proposal *p, *p_ah;
+	const struct isakmp_transform *t, *t_ah;
+	bool claim; /* proposal-check claim shortened a lifetime */
+};
+
+/* The first acceptable transform of proposal p (in the initiator's order)
+ * into *c; -1 if none. `tunnel` is the mode this SA must have. */
+static int choose_xf(const struct ike_p1 *p1, const struct gw_proposal *pr, const struct isakmp_proposal *p,
+		     bool tunnel, struct p2_choice *c, const struct isakmp_transform **t, bool *claim)
 {
-	const struct gw_proposal *pr = &p2->prop;
-	uint8_t want_proto = p2->pol.ipsec_protocols & GW_PROTO_AH ? ISAKMP_PROTO_AH : ISAKMP_PROTO_ESP;
-	uint16_t encap_udp = encap_for(p1, p2->pol.tunnel);
-	uint16_t encap_plain = p2->pol.tunnel ? ISAKMP_ENCAP_TUNNEL : ISAKMP_ENCAP_TRANSPORT;
+	uint16_t encap_udp = encap_for(p1, tunnel);
+	uint16_t encap_plain = tunnel ? ISAKMP_ENCAP_TUNNEL : ISAKMP_ENCAP_TRANSPORT;
 
-	for (unsigned i = 0; i < sa->n_props; i++) {
-		const struct isakmp_proposal *p = &sa->props[i];
+	if (p->spi_size != 4)
+		return -1;
+	for (unsigned j = 0; j < p->n_xforms; j++) {
+		int64_t ls, lk;
 
-		/* AH+ESP bundles (two proposals of one number) are not supported */
-		if ((i + 1 < sa->n_props && sa->props[i + 1].num == p->num) || (i > 0 && sa->props[i - 1].num == p->num))
+		if (p2_xf_decode(p->protocol, &p->xf[j], c))
 			continue;
-		if (p->protocol != want_proto || p->spi_size != 4)
+		if (c->protocol == ISAKMP_PROTO_ESP && !list_has(pr->enc_algorithms, pr->n_enc, c->enc))
 			continue;
-		for (unsigned j = 0; j < p->n_xforms; j++) {
-			struct p2_choice c;
-			bool claim = false;
-			int64_t ls, lk;
-
-			if (p2_xf_decode(p->protocol, &p->xf[j], &c))
-				continue;
-			if (c.protocol == ISAKMP_PROTO_ESP && !list_has(pr->enc_algorithms, pr->n_enc, c.enc))
-				continue;
-			if (!enc_is_aead(c.enc) && !list_has(pr->auth_algorithms, pr->n_auth, c.auth))
-				continue;
-			if (c.group != pr->pfs_group)
-				continue;
-			if (c.encap != encap_udp && c.encap != encap_plain)
-				continue;
-			ls = life_check(p1->peer.proposal_check, c.life_s, pr->lifetime, &claim);
-			lk = life_check(p1->peer.proposal_check, c.life_kb, (pr->lifebytes + 1023) / 1024, &claim);
-			if (ls < 0 || lk < 0)
-				continue;
-			c.life_s = (uint64_t)ls;
-			c.life_kb = (uint64_t)lk;
-			c.prop_num = p->num;
-			p2->ch = c;
-			p2->resp_lifetime_sent = claim;
-			*chosen_p = p;
-			*chosen_t = &p->xf[j];
-			return 0;
-		}
+		if (!enc_is_aead(c->enc) && !list_has(pr->auth_algorithms, pr->n_auth, c->auth))
+			continue;
+		if (c->group != pr->pfs_group)
+			continue;
+		if (c->encap != encap_udp && c->encap != encap_plain)
+			continue;
+		ls = life_check(p1->peer.proposal_check, c->life_s, pr->lifetime, claim);
+		lk = life_check(p1->peer.proposal_check, c->life_kb, (pr->lifebytes + 1023) / 1024, claim);
+		if (ls < 0 || lk < 0)
+			continue;
+		c->life_s = (uint64_t)ls;
+		c->life_kb = (uint64_t)lk;
+		c->prop_num = p->num;
+		*t = &p->xf[j];
+		return 0;
 	}
-	(void)e;
 	return -1;
+}
+
+/* A single-protocol policy takes a lone proposal of its protocol. */
+static int choose_single(const struct ike_p1 *p1, struct ike_p2 *p2, const struct isakmp_proposal *p,
+			 struct p2_pick *pick)
+{
+	uint8_t want = p2->pol.ipsec_protocols & GW_PROTO_AH ? ISAKMP_PROTO_AH : ISAKMP_PROTO_ESP;
+	bool claim = false;
+
+	if (p->protocol != want || (want == ISAKMP_PROTO_AH && (p1->nat_local || p1->nat_remote)) ||
+	    choose_xf(p1, &p2->prop, p, p2->pol.tunnel, &p2->ch, &pick->t, &claim))
+		return -1;
+	pick->p = p;
+	pick->claim = claim;
+	return 0;
+}
+
+/* A bundle policy takes a pair of proposals of one number, ESP AND AH;
+ * ESP has the policy's mode, AH is transport over it (encap_of). */
+static int choose_bundle(const struct ike_p1 *p1, struct ike_p2 *p2, const struct isakmp_proposal *g,
+			 struct p2_pick *pick)
+{
+	const struct isakmp_proposal *esp = g[0].protocol == ISAKMP_PROTO_ESP ? &g[0] : &g[1];
+	const struct isakmp_proposal *ah = esp == &g[0] ? &g[1] : &g[0];
+	bool claim = false;
+
+	if (esp->protocol != ISAKMP_PROTO_ESP || ah->protocol != ISAKMP_PROTO_AH || p1->nat_local || p1->nat_remote ||
+	    choose_xf(p1, &p2->prop, esp, p2->pol.tunnel, &p2->ch, &pick->t, &claim) ||
+	    choose_xf(p1, &p2->prop, ah, false, &p2->ch_ah, &pick->t_ah, &claim))
+		return -1;
+	p2->bundle = true;
+	pick->p = esp;
+	pick->p_ah = ah;
+	pick->claim = claim;
+	return 0;
+}
+
+/* Pick from the initiator's proposals (groups of one number are ANDed),
+ * in its order, what the policy wants: one protocol or an AH+ESP bundle. */
+static int choose(struct ike_p1 *p1, struct ike_p2 *p2, const struct isakmp_sa *sa, struct p2_pick *pick)
+{
+	bool bundle = (p2->pol.ipsec_protocols & (GW_PROTO_AH | GW_PROTO_ESP)) == (GW_PROTO_AH | GW_PROTO_ESP);
+	unsigned i, j;
+
+	memset(pick, 0, sizeof(*pick));
+	for (i = 0; i < sa->n_props; i = j) {
+		for (j = i + 1; j < sa->n_props && sa->props[j].num == sa->props[i].num; j++)
+			;
+		if (!bundle && j - i == 1 && choose_single(p1, p2, &sa->props[i], pick) == 0)
+			break;
+		if (bundle && j - i == 2 && choose_bundle(p1, p2, &sa->props[i], pick) == 0)
+			break;
+	}
+	if (i == sa->n_props)
+		return -1;
+	p2->resp_lifetime_sent = pick->claim;
+	return 0;
+}
+
+/* Our answer's SA payload: the chosen proposal(s), in the initiator's
+ * order, each with our SPI and the one transform we took. */
+static void put_answer_sa(struct isakmp_buf *b, const struct ike_p2 *p2, const struct p2_pick *pick)
+{
+	size_t sa = isakmp_sa_begin(b);
+	bool ah_first = pick->p_ah && pick->p_ah < pick->p;
+
+	for (int k = 0; k < (pick->p_ah ? 2 : 1); k++) {
+		bool ah = pick->p_ah && (k == 0) == ah_first;
+		const struct isakmp_proposal *p = ah ? pick->p_ah : pick->p;
+		uint8_t spi[4];
+		size_t pr;
+
+		spi_bytes(ah ? p2->spi_in_ah : p2->spi_in, spi);
+		pr = isakmp_prop_begin(b, p->num, p->protocol, spi, 4, 1);
+		ike_put_xf_copy(b, ah ? pick->t_ah : pick->t, true);
+		isakmp_sub_end(b, pr, k + 1 == (pick->p_ah ? 2 : 1), ISAKMP_NP_P);
+	}
+	isakmp_pl_end(b, sa);
 }
 
 static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isakmp_hdr *h, const uint8_t *dgram,
@@ -831,8 +999,7 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 {
 	struct isakmp_msg *m = e->msg;
 	uint8_t iv[IKE_BLOCK_MAX], want[IKE_HASH_MAX];
-	const struct isakmp_proposal *cp = NULL;
-	const struct isakmp_transform *ct = NULL;
+	struct p2_pick pick;
 	const struct gw_policy *pol;
 	const struct gw_proposal *prop;
 	struct gw_selector ci, cr;
@@ -918,7 +1085,7 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 		return;
 	}
 	p2->prop = *prop;
-	if (choose(e, p1, p2, &m->sa, &cp, &ct)) {
+	if (choose(p1, p2, &m->sa, &pick)) {
 		e->stats.no_proposal++;
 		ike_log(e, IKE_LOG_WARNING, "peer %s: no proposal chosen for policy uid %u (proposal %s, %u transform(s) offered)",
 			r, p2->pol.uid, prop->name, m->sa.n_xf_pool);
@@ -926,7 +1093,12 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 		p2->state = P2_DEAD;
 		return;
 	}
-	p2->spi_out = (uint32_t)cp->spi[0] << 24 | (uint32_t)cp->spi[1] << 16 | (uint32_t)cp->spi[2] << 8 | cp->spi[3];
+	p2->spi_out = spi_of(pick.p);
+	if (p2->bundle) {
+		p2->spi_out_ah = spi_of(pick.p_ah);
+		if (!(p2->spi_in_ah = new_spi(e)))
+			goto fail;
+	}
 	p2->nr_len = IKE_NONCE_LEN;
 	if (ike_random(p2->nr, p2->nr_len))
 		goto fail;
@@ -942,15 +1114,7 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 	isakmp_buf_init(&b, e->buf, IKE_DGRAM_MAX);
 	isakmp_put_hdr(&b, &rh);
 	hoff = put_hash_placeholder(&b, p1->keys.prf_len);
-	{
-		uint8_t spi[4] = {(uint8_t)(p2->spi_in >> 24), (uint8_t)(p2->spi_in >> 16), (uint8_t)(p2->spi_in >> 8),
-				  (uint8_t)p2->spi_in};
-		size_t sa = isakmp_sa_begin(&b), pr = isakmp_prop_begin(&b, cp->num, cp->protocol, spi, 4, 1);
-
-		ike_put_xf_copy(&b, ct, true);
-		isakmp_sub_end(&b, pr, true, ISAKMP_NP_P);
-		isakmp_pl_end(&b, sa);
-	}
+	put_answer_sa(&b, p2, &pick);
 	isakmp_put_blob_pl(&b, ISAKMP_NP_NONCE, p2->nr, p2->nr_len);
 	if (p2->dh)
 		isakmp_put_blob_pl(&b, ISAKMP_NP_KE, ike_dh_public(p2->dh), ike_dh_len(p2->ch.group));
@@ -959,10 +1123,10 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 		put_id_body(&b, p2->id_cr, p2->id_cr_len);
 	}
 	if (p2->resp_lifetime_sent) {
-		uint8_t attrs[32], spi[4] = {(uint8_t)(p2->spi_in >> 24), (uint8_t)(p2->spi_in >> 16),
-					     (uint8_t)(p2->spi_in >> 8), (uint8_t)p2->spi_in};
+		uint8_t attrs[32], spi[4];
 		struct isakmp_buf ab;
 
+		spi_bytes(p2->spi_in, spi);
 		isakmp_buf_init(&ab, attrs, sizeof(attrs));
 		if (p2->ch.life_s) {
 			isakmp_attr_tv(&ab, ISAKMP_P2_LIFE_TYPE, ISAKMP_LIFE_SECONDS);
@@ -972,7 +1136,7 @@ static void qm1_input(struct ike_engine *e, struct ike_p1 *p1, const struct isak
 			isakmp_attr_tv(&ab, ISAKMP_P2_LIFE_TYPE, ISAKMP_LIFE_KILOBYTES);
 			isakmp_attr_num(&ab, ISAKMP_P2_LIFE_DURATION, p2->ch.life_kb);
 		}
-		isakmp_put_notify(&b, cp->protocol, ISAKMP_N_RESPONDER_LIFETIME, spi, 4, attrs, ab.len);
+		isakmp_put_notify(&b, pick.p->protocol, ISAKMP_N_RESPONDER_LIFETIME, spi, 4, attrs, ab.len);
 		ike_log(e, IKE_LOG_INFO, "peer %s: proposal-check claim: lifetime %llus", r,
 			(unsigned long long)p2->ch.life_s);
 	}

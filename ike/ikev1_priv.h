@@ -139,6 +139,12 @@ struct ike_p2 {
 	struct gw_proposal prop;    /* copy */
 	struct p2_choice ch;
 	uint32_t spi_in, spi_out;
+	/* An AH+ESP bundle (ipsec-protocols=ah,esp): ch/spi_in/spi_out are the
+	 * ESP SA pair's, these the AH pair's; both come from one quick mode
+	 * (two proposals with the same number, RFC 2408 4.2: a logical AND). */
+	bool bundle;
+	struct p2_choice ch_ah;
+	uint32_t spi_in_ah, spi_out_ah;
 	uint8_t ni[IKE_NONCE_LEN], nr[IKE_NONCE_LEN + 32];
 	size_t ni_len, nr_len;
 	struct ike_dh *dh;
@@ -208,6 +214,9 @@ void ike_send_info_notify(struct ike_engine *e, struct ike_p1 *p1, uint8_t proto
 			  const uint8_t *spi, uint8_t spi_size, const void *data, size_t len);
 void ike_initial_contact(struct ike_engine *e, struct ike_p1 *keep);
 void ike_p2_delete(struct ike_engine *e, struct ike_p2 *p2, bool notify_peer);
+/* A DELETE_SA action for one SA of p2 (protocol as ISAKMP numbers it). */
+void ike_p2_delete_sa(struct ike_engine *e, const struct ike_p2 *p2, uint8_t isakmp_proto, uint32_t spi,
+		      enum gw_sa_dir dir);
 void ike_p2_free(struct ike_p2 *p2);
 /* A policy got a new SA pair: its ph2-state is no longer "expired". */
 void ike_p2_installed_note(struct ike_engine *e, uint32_t policy_uid);

@@ -6,15 +6,15 @@
 # two host subnets, negotiated by IKE (no manual-sa). Keys and defaults:
 #   mode=main secret=ipsecgw-test p1enc=aes-128 p1hash=sha1 dh=modp2048
 #   p1life=1d natt=no enc=aes-128-cbc auth=sha1 pfs=modp2048 life=30m
-#   check=strict dpd=2m ic=yes
+#   check=strict dpd=2m ic=yes protos=esp (the policy's ipsec-protocols)
 # Sets MY_NET PEER_NET MY_WAN PEER_WAN (gw_conf_base).
 ike_gw_conf() {
   local side=$1 f=$2; shift 2
   local mode=main secret=ipsecgw-test p1enc=aes-128 p1hash=sha1 dh=modp2048 p1life=1d natt=no
-  local enc=aes-128-cbc auth=sha1 pfs=modp2048 life=30m check=strict dpd=2m ic=yes kv
+  local enc=aes-128-cbc auth=sha1 pfs=modp2048 life=30m check=strict dpd=2m ic=yes protos=esp kv
   for kv in "$@"; do
     case ${kv%%=*} in
-      mode|secret|p1enc|p1hash|dh|p1life|natt|enc|auth|pfs|life|check|dpd|ic) local "$kv" ;;
+      mode|secret|p1enc|p1hash|dh|p1life|natt|enc|auth|pfs|life|check|dpd|ic|protos) local "$kv" ;;
       *) echo "ike_gw_conf: unknown key ${kv%%=*}" >&2; return 1 ;;
     esac
   done
@@ -44,6 +44,7 @@ ipsec:
       dst-address: $PEER_NET
       action: encrypt
       tunnel: yes
+      ipsec-protocols: $protos
       sa-src-address: $MY_WAN
       sa-dst-address: $PEER_WAN
 YAML

@@ -465,6 +465,71 @@ static void test_ah(void **state)
 	assert_int_equal(A.inst[0].install.out.enc_key.len, 0);
 }
 
+static void set_bundle(struct side *s)
+{
+	s->cfg.policies.v[0].ipsec_protocols = GW_PROTO_AH | GW_PROTO_ESP;
+}
+
+/* ipsec-protocols=ah,esp: one quick mode, two proposals numbered 1 (ESP AND
+ * AH), an ESP pair (tunnel) and an AH pair (transport over it) each side. */
+static void test_bundle(void **state)
+{
+	struct ike_sa_id old_ah_out;
+
+	(void)state;
+	set_bundle(&A);
+	set_bundle(&B);
+	negotiate();
+	assert_int_equal(A.n_inst, 2);
+	assert_int_equal(B.n_inst, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		mirror(&A.inst[i], &B.inst[i]);
+		mirror(&B.inst[i], &A.inst[i]);
+	}
+	assert_int_equal(A.inst[0].install.out_id.proto, 50);
+	assert_true(A.inst[0].install.out.tunnel);
+	assert_int_equal(A.inst[1].install.out_id.proto, 51);
+	assert_false(A.inst[1].install.out.tunnel);
+	assert_true(A.inst[1].install.out.flags & GW_SA_FLAG_AH);
+	assert_int_equal(A.inst[1].install.out.auth_key.len, 20);
+	assert_int_equal(A.inst[1].install.out.enc_key.len, 0);
+	assert_int_not_equal(A.inst[0].install.in_id.spi, A.inst[1].install.in_id.spi);
+	assert_int_equal(B.n_early, 2); /* both inbound SAs before message 2 */
+	assert_true(logged(&A, "AH SA pair of the bundle installed"));
+	assert_int_equal(ike_policy_ph2_state(A.e, A.cfg.policies.v[0].uid), GW_PH2_ESTABLISHED);
+	/* the AH SA's soft limit renews the whole bundle */
+	old_ah_out = A.inst[1].install.out_id;
+	assert_int_equal(ike_expire(A.e, now, &old_ah_out, false), 0);
+	pump();
+	assert_int_equal(A.n_inst, 4);
+	assert_int_equal(B.n_inst, 4);
+	mirror(&A.inst[3], &B.inst[3]);
+	assert_int_equal(A.inst[2].install.replaces_spi_in, A.inst[0].install.in_id.spi);
+	assert_int_equal(A.n_del + B.n_del, 0);
+	/* its hard limit deletes both pairs, here and (two Deletes) there */
+	assert_int_equal(ike_expire(A.e, now, &old_ah_out, true), 0);
+	pump();
+	assert_int_equal(A.n_del, 4);
+	assert_int_equal(B.n_del, 4);
+	assert_int_equal(ike_policy_ph2_state(B.e, B.cfg.policies.v[0].uid), GW_PH2_ESTABLISHED);
+}
+
+/* A bundle against a single protocol (either way) is no proposal. */
+static void test_bundle_mismatch(void **state)
+{
+	(void)state;
+	set_bundle(&A);
+	negotiate();
+	assert_int_equal(A.n_inst + B.n_inst, 0);
+	assert_true(logged(&B, "no proposal chosen"));
+	teardown(NULL);
+	pair_setup();
+	set_bundle(&B);
+	negotiate();
+	assert_int_equal(A.n_inst + B.n_inst, 0);
+	assert_true(logged(&B, "no proposal chosen"));
+}
+
 static void test_transport(void **state)
 {
 	(void)state;
@@ -953,6 +1018,25 @@ static void test_natt(void **state)
 	assert_int_equal(ike_engine_stats(B.e)->keepalives, 1);
 }
 
+/* AH authenticates the outer addresses a NAT rewrites: refused with a NAT. */
+static void test_natt_ah_refused(void **state)
+{
+	(void)state;
+	A.cfg.peers.v[0].nat_traversal = B.cfg.peers.v[0].nat_traversal = true;
+	A.cfg.policies.v[0].ipsec_protocols = B.cfg.policies.v[0].ipsec_protocols = GW_PROTO_AH;
+	nat_a = true;
+	negotiate();
+	assert_int_equal(A.n_inst + B.n_inst, 0);
+	assert_true(logged(&A, "AH cannot cross the NAT"));
+	/* the bundle too */
+	A.cfg.policies.v[0].ipsec_protocols = B.cfg.policies.v[0].ipsec_protocols = GW_PROTO_AH | GW_PROTO_ESP;
+	apply();
+	now += IKE_ACQUIRE_HOLDOFF_MS;
+	assert_int_equal(ike_acquire(A.e, now, A.cfg.policies.v[0].uid, 0, 0, 0), -1);
+	pump();
+	assert_int_equal(A.n_inst + B.n_inst, 0);
+}
+
 /* Behind a NAT we send a keepalive every 20 s (RFC 3948 4); without a NAT
  * in front of us, none. */
 static void test_natt_keepalive(void **state)
@@ -1161,6 +1245,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pfs_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_cipher, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ah, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_responder_initiates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
@@ -1188,6 +1274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_natt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_natt_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_natt_ah_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p1_lifebytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acquire_holdoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
