@@ -90,6 +90,16 @@ static int setup_queues(struct gw_port *p, struct rte_mempool *mp, unsigned n_wo
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc != 0)
 		goto fail;
+	/* Each worker sends on a TX queue of its own (no lock on the packet
+	 * path), so a port needs at least as many as there are workers. */
+	if (info.max_tx_queues < n_workers) {
+		snprintf(err, errlen,
+			 "interface %s: its %s device has %u TX queue(s) but there are %u workers, "
+			 "each needs its own: use fewer worker lcores or give the device more queues "
+			 "(net_af_packet: qpairs=%u)",
+			 p->ifname, info.driver_name, info.max_tx_queues, n_workers, n_workers);
+		return -1;
+	}
 	/* at least one RX queue even without workers, so the port can start */
 	p->n_rxq = (uint16_t)RTE_MIN(n_workers ? n_workers : 1u, (unsigned)info.max_rx_queues);
 	p->n_txq = (uint16_t)RTE_MIN(n_workers + 1u, (unsigned)info.max_tx_queues);

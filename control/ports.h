@@ -25,8 +25,9 @@ struct gw_port {
 };
 
 /* Probe, configure and start one port per enabled interface, with up to
- * `n_workers` RX queues and n_workers + 1 TX queues (the extra one is
- * control's). On failure every port opened so far is closed again. */
+ * `n_workers` RX queues and n_workers + 1 TX queues where the device has
+ * them (at least n_workers TX queues, one per worker, or a clear error).
+ * On failure every port opened so far is closed again. */
 int gw_ports_open(const struct gw_config *c, struct rte_mempool *mp, unsigned n_workers,
 		  struct gw_port *out, unsigned *n_out, char *err, size_t errlen);
 void gw_ports_close(struct gw_port *ports, unsigned n);

@@ -146,7 +146,9 @@ ns_test_cleanup() {
 
 # gw_start NAME NS CONF [extra daemon args...]: ipsecgw inside NS on lcores
 # 0-1, its own --file-prefix, socket and log; waits (10 s at most) until the
-# management socket answers.
+# management socket answers. GW_LCORES replaces the EAL core options "-l 0-1"
+# (word-split), e.g. two workers that share the machine's 2 CPUs:
+#   GW_LCORES="--lcores 0@0,1@1,2@0" gw_start a "$NS_GA" conf.yaml
 gw_start() {
   local n=$1 ns=$2 conf=$3; shift 3
   local sock=$T_WORK/gw-$n.sock
@@ -154,7 +156,8 @@ gw_start() {
   GW_NS[$n]=$ns GW_SOCK[$n]=$sock GW_LOG[$n]=$log GW_CONF[$n]=$conf
   GW_LOGS_ALL+=("$log")
   T_DEBUG_DONE=
-  ip netns exec "$ns" ${GW_WRAP:-} "$IPSECGW" --no-huge --no-pci -m "$GW_MEM" -l 0-1 \
+  # shellcheck disable=SC2086 # GW_LCORES is several words on purpose
+  ip netns exec "$ns" ${GW_WRAP:-} "$IPSECGW" --no-huge --no-pci -m "$GW_MEM" ${GW_LCORES:--l 0-1} \
     --file-prefix "${TOPO}-$n" --log-level=lib.eal:error -- -c "$conf" -s "$sock" "$@" \
     >"$log" 2>&1 &
   GW_PIDS[$n]=$!
