@@ -154,6 +154,7 @@ static unsigned be_drops(void *ctx, struct gw_drop_view *out, unsigned max)
 	if (ctl->dp)
 		n = gw_dp_drops(ctl->dp, all, n, RTE_DIM(all));
 	n = merge_by_name(all, n);
+	n = gw_ikectl_drops(ctl, all, n, RTE_DIM(all));
 	if (out)
 		memcpy(out, all, (n < max ? n : max) * sizeof(*out));
 	return n;
@@ -189,6 +190,7 @@ static void be_reset_counters(void *ctx)
 	gw_worker_counters_reset(ctl->counters, ctl->n_workers);
 	gw_tables_reset_stats(ctl->live);
 	ctl->ike_out_base = ctl->ike.out_isakmp;
+	gw_ikectl_reset_counters(ctl);
 	if (ctl->dp)
 		gw_dp_reset_drops(ctl->dp);
 }

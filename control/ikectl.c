@@ -2,10 +2,12 @@
 #include "ikectl.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <rte_common.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 
@@ -432,6 +434,66 @@ unsigned gw_ikectl_remote_peers(struct gw_ctl *ctl, struct gw_remote_peer_view *
 	if (!ctl->ike.e)
 		return 0;
 	return ike_remote_peers(ctl->ike.e, now_ms(), time(NULL), out, max);
+}
+
+/* ---- counters */
+
+#define IKE_STAT(name, field) {name, offsetof(struct ike_stats, field)}
+static const struct {
+	const char *name;
+	size_t offset;
+} ike_stat_rows[] = {
+	IKE_STAT("ike-rx", rx),
+	IKE_STAT("ike-tx", tx),
+	IKE_STAT("ike-malformed", malformed),
+	IKE_STAT("ike-bad-cookie", bad_cookie),
+	IKE_STAT("ike-unknown-msgid", unknown_msgid),
+	IKE_STAT("ike-out-of-order", out_of_order),
+	IKE_STAT("ike-retransmits-rx", retransmits_rx),
+	IKE_STAT("ike-retransmits-tx", retransmits_tx),
+	IKE_STAT("ike-half-open-drops", half_open_drops),
+	IKE_STAT("ike-auth-failures", auth_failures),
+	IKE_STAT("ike-no-proposal", no_proposal),
+	IKE_STAT("ike-decrypt-failures", decrypt_failures),
+	IKE_STAT("ike-phase1-established", p1_established),
+	IKE_STAT("ike-phase2-established", p2_established),
+	IKE_STAT("ike-actions-dropped", actions_dropped),
+	IKE_STAT("ike-keepalives-rx", keepalives),
+	IKE_STAT("ike-keepalives-tx", keepalives_tx),
+	IKE_STAT("ike-acquires-ignored", acquires_ignored),
+};
+
+static uint64_t ike_stat(const struct ike_stats *st, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)st + ike_stat_rows[i].offset, sizeof(v));
+	return v;
+}
+
+unsigned gw_ikectl_drops(struct gw_ctl *ctl, struct gw_drop_view *out, unsigned n, unsigned max)
+{
+	const struct ike_stats *st;
+
+	_Static_assert(RTE_DIM(ike_stat_rows) <= RTE_DIM(((struct gw_ikectl *)0)->stats_base),
+		       "stats_base too small");
+	if (!ctl->ike.e)
+		return n;
+	st = ike_engine_stats(ctl->ike.e);
+	for (size_t i = 0; i < RTE_DIM(ike_stat_rows) && n < max; i++)
+		out[n++] = (struct gw_drop_view){ike_stat_rows[i].name, ike_stat(st, i) - ctl->ike.stats_base[i]};
+	if (n < max)
+		out[n++] = (struct gw_drop_view){"ike-send-failed", ctl->ike.send_failed};
+	return n;
+}
+
+void gw_ikectl_reset_counters(struct gw_ctl *ctl)
+{
+	if (!ctl->ike.e)
+		return;
+	for (size_t i = 0; i < RTE_DIM(ike_stat_rows); i++)
+		ctl->ike.stats_base[i] = ike_stat(ike_engine_stats(ctl->ike.e), i);
+	ctl->ike.send_failed = 0;
 }
 
 enum gw_ph2_state gw_ikectl_ph2_state(struct gw_ctl *ctl, uint32_t policy_uid)

@@ -44,6 +44,7 @@ struct gw_ikectl {
 	struct gw_ikectl_hold holds[GW_IKECTL_MAX_HOLDS];
 	unsigned n_holds;
 	uint64_t holds_released_by_traffic, holds_released_by_timer;
+	uint64_t stats_base[32]; /* the engine's counters at the last reset */
 	uint64_t out_isakmp; /* datagrams sent: the seed's out-accept-isakmp */
 	uint64_t send_failed;
 };
@@ -60,6 +61,11 @@ void gw_ikectl_poll(struct gw_ctl *ctl);
 void gw_ikectl_config(struct gw_ctl *ctl);
 /* installed-sa flush: forget every negotiated SA and phase 1. */
 void gw_ikectl_flush(struct gw_ctl *ctl);
+/* `counters print detail`: the IKE engine's counters (malformed, bad
+ * cookies, retransmissions, half-open drops, ...) as "ike-..." rows after
+ * the n already in out[]; returns the new count. */
+unsigned gw_ikectl_drops(struct gw_ctl *ctl, struct gw_drop_view *out, unsigned n, unsigned max);
+void gw_ikectl_reset_counters(struct gw_ctl *ctl);
 /* Views for the management socket. */
 unsigned gw_ikectl_remote_peers(struct gw_ctl *ctl, struct gw_remote_peer_view *out, unsigned max);
 enum gw_ph2_state gw_ikectl_ph2_state(struct gw_ctl *ctl, uint32_t policy_uid);

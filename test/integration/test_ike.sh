@@ -157,6 +157,8 @@ echo "# wrong pre-shared key (at ${SECONDS}s)"
 start_pair -- secret=not-the-same-key || fail "gateways start"
 expect_no_ping "wrong PSK: no ping host A -> host B" "$NS_HA" "$HOST_B" 4
 expect_log "wrong PSK: gateway B (responder) says why" b "probably a wrong pre-shared key" 15
+expect_gt "wrong PSK: gateway B counts it (counters print detail: ike-auth-failures)" "$(gw_counter b ike-auth-failures)" 0
+expect_gt "wrong PSK: gateway A's retransmissions counted (ike-retransmits-tx)" "$(gw_counter a ike-retransmits-tx)" 0
 expect_eq "wrong PSK: gateway A has no SA" "$(ike_sa_count a E)" 0
 expect_eq "wrong PSK: gateway B has no SA" "$(ike_sa_count b E)" 0
 stop_pair
