@@ -12,6 +12,12 @@
  * Files: main.c (options, output), setup.c (generated config, ports, tables,
  * neighbours, templates, the peer's SAs), source.c (the run), raw.c (the
  * intel-ipsec-mb ceiling).
+ *
+ * --pcap FILE replaces the rings and the source: the input port is net_pcap
+ * replaying FILE forever (infinite_rx), the output port net_null, and the
+ * worker runs alone on its lcore; the main lcore only plays control and
+ * sleeps between polls. That is how scripts/bench-vs-secgw.sh feeds DPDK's
+ * ipsec-secgw, so both see the same packets through the same PMDs.
  */
 #ifndef IPSECGW_BENCH_H
 #define IPSECGW_BENCH_H
@@ -69,6 +75,13 @@ struct b_opts {
 	unsigned workers, burst, replay_window, pool;
 	bool json, raw_only, no_raw, quiet;
 	bool inline_src; /* --inline: source on the worker lcore */
+	/* --pcap FILE: the input port is net_pcap (rx_pcap=FILE, infinite_rx=1),
+	 * the output port net_null: the same source and sink as DPDK's
+	 * ipsec-secgw gets in scripts/bench-vs-secgw.sh. */
+	const char *pcap;
+	/* --enc-key / --auth-key: hex keys IN/OUT of every SA pair, so that a
+	 * pcap sealed elsewhere (scapy) decrypts; default random. */
+	const char *enc_key, *auth_key;
 };
 
 /* A frame to inject: bytes and length, and (round trip) what to expect back. */
@@ -134,6 +147,9 @@ struct b_run {
 	uint64_t sa_bytes; /* current-bytes summed over the SAD */
 	bool mempool_full;
 	unsigned mp_avail, mp_size;
+	/* --pcap */
+	char vdev_name[B_PORTS][48];
+	uint64_t pcap_packets; /* records in the file: one pass of infinite_rx */
 };
 
 /* setup.c */

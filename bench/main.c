@@ -69,7 +69,14 @@ static void usage(FILE *to)
 		"  --quiet          no per-second blocks\n"
 		"  --inline         the source runs on the worker lcore between polls (one worker,\n"
 		"                   encap/decap): exact CPU time on a shared host; the source's own\n"
-		"                   cycles are measured first and reported\n");
+		"                   cycles are measured first and reported\n"
+		"  --pcap FILE      traffic from FILE instead: the input port (LAN for encap, WAN for\n"
+		"                   decap) is net_pcap rx_pcap=FILE,infinite_rx=1, the output port\n"
+		"                   net_null; frames to the net_pcap port's MAC (02:70:63:61:70:00),\n"
+		"                   SPIs 0x10000 out, 0x10001 in; one worker, one algorithm\n"
+		"  --enc-key IN/OUT encryption keys in hex (salt included) of every SA pair, as\n"
+		"                   manual-sa writes them: IN decrypts what comes from the peer\n"
+		"  --auth-key IN/OUT  integrity keys likewise (default: random keys)\n");
 }
 
 static int parse_alg(const char *s, struct b_alg *a)
@@ -150,6 +157,8 @@ static int parse_args(int argc, char **argv, struct b_opts *o)
 		{"raw-seconds", required_argument, NULL, 'R'}, {"raw-crypto", no_argument, NULL, 'r'},
 		{"no-raw", no_argument, NULL, 'n'}, {"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'}, {"inline", no_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+		{"pcap", required_argument, NULL, 'c'}, {"enc-key", required_argument, NULL, 'k'},
+		{"auth-key", required_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -194,6 +203,9 @@ static int parse_args(int argc, char **argv, struct b_opts *o)
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'i': o->inline_src = true; break;
+		case 'c': o->pcap = optarg; break;
+		case 'k': o->enc_key = optarg; break;
+		case 'K': o->auth_key = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -211,6 +223,10 @@ static int parse_args(int argc, char **argv, struct b_opts *o)
 	}
 	if (o->duration <= 0 || o->raw_seconds <= 0)
 		return -1;
+	if (o->pcap && (o->dir == B_ROUNDTRIP || o->inline_src || o->n_algs != 1)) {
+		fprintf(stderr, "ipsecgw-bench: --pcap: encap or decap, one algorithm, without --inline\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -325,6 +341,9 @@ static void print_text(const struct b_run *r, const struct totals *t, const stru
 	printf("\n  ======== ipsecgw-bench: %s %s %s %s, %u worker%s, %u flows, %u policies, %u SAs ========\n",
 	       dir_names[o->dir], r->alg->ah ? "AH" : "ESP", r->alg->name, o->tunnel ? "tunnel" : "transport",
 	       r->n_workers, r->n_workers > 1 ? "s" : "", o->flows, o->policies, o->sas);
+	if (o->pcap)
+		printf("  source: %s (%" PRIu64 " packets, replayed %" PRIu64 " times) on net_pcap, sink net_null\n",
+		       o->pcap, r->pcap_packets, r->passes);
 	printf("  size %s, burst %u, %.1f s (%.3f s paused for replay-window resets, %" PRIu64 " passes), tables built in %.1f ms\n",
 	       size, o->burst, r->elapsed, r->paused, r->passes, (double)r->build_us / 1000);
 	if (!o->raw_only) {
@@ -380,7 +399,8 @@ static void print_json(const struct b_run *r, const struct totals *t, const stru
 	       "\"seconds\":%.3f,\"paused_seconds\":%.4f,\"passes\":%" PRIu64 ",\"build_ms\":%.1f,",
 	       r->n_workers, o->burst, o->flows, o->policies, o->sas, r->elapsed, r->paused, r->passes,
 	       (double)r->build_us / 1000);
-	printf("\"inline\":%s,\"source_cycles\":%.1f,", o->inline_src ? "true" : "false", r->source_cycles);
+	printf("\"inline\":%s,\"source_cycles\":%.1f,\"source\":\"%s\",", o->inline_src ? "true" : "false",
+	       r->source_cycles, o->pcap ? "pcap" : "rings");
 	printf("\"wall_mpps\":%.4f,\"cpu_share\":%.3f,\"raw_wall_mpps\":%.4f,", t->wall_mpps, t->cpu_share,
 	       r->raw_wall_mpps);
 	printf("\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ",\"rx_mpps\":%.4f,\"mpps\":%.4f,"

@@ -16,6 +16,7 @@
  * no packet matches: they fill the SAD but carry no traffic.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -142,7 +144,20 @@ static void key_pair(unsigned len, char *out)
 	sprintf(out, "%s/%s", a, b);
 }
 
-static int add_template(struct gw_config *c, const struct b_alg *alg, unsigned i, struct gw_err *err)
+/* --enc-key / --auth-key: IN/OUT as manual-sa writes it, or one key both
+ * ways (refused by the config check for AEAD: nonce reuse); else random. */
+static void sa_key(const char *given, unsigned len, char *out)
+{
+	if (given && strchr(given, '/'))
+		sprintf(out, "%.*s", 4 * GW_KEY_MAX + 1, given);
+	else if (given)
+		sprintf(out, "%.*s/%.*s", 2 * GW_KEY_MAX, given, 2 * GW_KEY_MAX, given);
+	else
+		key_pair(len, out);
+}
+
+static int add_template(struct gw_config *c, const struct b_opts *o, const struct b_alg *alg, unsigned i,
+			struct gw_err *err)
 {
 	char name[32], spi[32], key[4 * GW_KEY_MAX + 4];
 	int idx = gw_menu_append(c, GW_MENU_MANUAL_SA);
@@ -154,7 +169,7 @@ static int add_template(struct gw_config *c, const struct b_alg *alg, unsigned i
 	if (set(c, GW_MENU_MANUAL_SA, idx, "name", name, err))
 		return -1;
 	if (alg->ah) {
-		key_pair(gw_auth_key_len(alg->auth), key);
+		sa_key(o->auth_key, gw_auth_key_len(alg->auth), key);
 		return set(c, GW_MENU_MANUAL_SA, idx, "ah-algorithm", gw_auth_alg_name(alg->auth), err) ||
 		       set(c, GW_MENU_MANUAL_SA, idx, "ah-key", key, err) ||
 		       set(c, GW_MENU_MANUAL_SA, idx, "ah-spi", spi, err);
@@ -164,12 +179,12 @@ static int add_template(struct gw_config *c, const struct b_alg *alg, unsigned i
 	    set(c, GW_MENU_MANUAL_SA, idx, "esp-spi", spi, err))
 		return -1;
 	if (gw_enc_key_len(alg->enc)) {
-		key_pair(gw_enc_key_len(alg->enc), key);
+		sa_key(o->enc_key, gw_enc_key_len(alg->enc), key);
 		if (set(c, GW_MENU_MANUAL_SA, idx, "esp-enc-key", key, err))
 			return -1;
 	}
 	if (gw_auth_key_len(alg->auth)) {
-		key_pair(gw_auth_key_len(alg->auth), key);
+		sa_key(o->auth_key, gw_auth_key_len(alg->auth), key);
 		if (set(c, GW_MENU_MANUAL_SA, idx, "esp-auth-key", key, err))
 			return -1;
 	}
@@ -234,7 +249,7 @@ static int make_config(struct b_run *r, struct gw_config *c, struct gw_err *err)
 	    set(c, GW_MENU_ROUTE, idx, "gateway", "198.19.0.2", err))
 		return -1;
 	for (i = 0; i < pairs; i++)
-		if (add_template(c, r->alg, i, err) != 0)
+		if (add_template(c, o, r->alg, i, err) != 0)
 			return -1;
 	for (i = 0; i < n_pol; i++)
 		if (add_policy(c, r, i, err) != 0)
@@ -279,6 +294,105 @@ static int make_ports(struct b_run *r)
 		r->port_id[p] = (uint16_t)id;
 	}
 	return 0;
+}
+
+/* ---- --pcap: net_pcap in, net_null out */
+
+/* Records in a pcap file (classic format, either byte order), one pass of
+ * infinite_rx, after which the sequence numbers of a decap file start over;
+ * and the destination MAC of its first frame. */
+static int64_t pcap_records(const char *path, struct rte_ether_addr *dst)
+{
+	FILE *f = fopen(path, "rb");
+	uint32_t magic, rec[4];
+	uint8_t hdr[20];
+	int64_t n = 0;
+	bool swap;
+
+	if (!f)
+		return -1;
+	if (fread(&magic, 4, 1, f) != 1 || fread(hdr, sizeof(hdr), 1, f) != 1)
+		goto bad;
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		swap = false;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		swap = true;
+	else
+		goto bad;
+	while (fread(rec, sizeof(rec), 1, f) == 1) {
+		uint32_t len = swap ? rte_bswap32(rec[2]) : rec[2];
+		long skip = (long)len;
+
+		if (len > 65535)
+			goto bad;
+		if (n == 0 && len >= sizeof(*dst)) {
+			if (fread(dst, sizeof(*dst), 1, f) != 1)
+				goto bad;
+			skip -= (long)sizeof(*dst);
+		}
+		if (fseek(f, skip, SEEK_CUR) != 0)
+			goto bad;
+		n++;
+	}
+	fclose(f);
+	return n;
+bad:
+	fclose(f);
+	return -1;
+}
+
+/*
+ * The input port (LAN for encap, WAN for decap) replays the file; the other
+ * port is a net_null sink that never receives (no-rx). net_pcap cannot
+ * change its MAC (02:70:63:61:70:00 for the first net_pcap device of a
+ * process): the file's frames must be addressed to it, or the gateway
+ * drops them all as other-host; checked here rather than found as a zero rate.
+ */
+static int make_pcap_ports(struct b_run *r)
+{
+	unsigned in = r->o->dir == B_DECAP ? B_WAN : B_LAN, p;
+	struct rte_ether_addr dst, mac;
+	int64_t n = pcap_records(r->o->pcap, &dst);
+	char args[PATH_MAX + 128], a[RTE_ETHER_ADDR_FMT_SIZE], b[RTE_ETHER_ADDR_FMT_SIZE];
+
+	if (n <= 0) {
+		fprintf(stderr, "ipsecgw-bench: %s: not a pcap file with packets\n", r->o->pcap);
+		return -1;
+	}
+	r->pcap_packets = (uint64_t)n;
+	for (p = 0; p < B_PORTS; p++) {
+		int rc;
+
+		if (p == in) {
+			snprintf(r->vdev_name[p], sizeof(r->vdev_name[p]), "net_pcap_b%u", r->iter);
+			snprintf(args, sizeof(args), "%s,rx_pcap=%s,infinite_rx=1", r->vdev_name[p], r->o->pcap);
+		} else {
+			snprintf(r->vdev_name[p], sizeof(r->vdev_name[p]), "net_null_b%u", r->iter);
+			snprintf(args, sizeof(args), "%s,no-rx=1", r->vdev_name[p]);
+		}
+		rc = rte_dev_probe(args);
+		if (rc != 0 || rte_eth_dev_get_port_by_name(r->vdev_name[p], &r->port_id[p]) != 0) {
+			fprintf(stderr, "ipsecgw-bench: cannot create %s: %s\n", args, rte_strerror(rc ? -rc : ENODEV));
+			r->vdev_name[p][0] = '\0';
+			return -1;
+		}
+	}
+	if (rte_eth_macaddr_get(r->port_id[in], &mac) != 0)
+		return -1;
+	if (!rte_is_same_ether_addr(&mac, &dst)) {
+		rte_ether_format_addr(a, sizeof(a), &dst);
+		rte_ether_format_addr(b, sizeof(b), &mac);
+		fprintf(stderr, "ipsecgw-bench: %s: frames to %s, but the net_pcap port is %s\n", r->o->pcap, a, b);
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_pcap_ports(struct b_run *r)
+{
+	for (unsigned p = 0; p < B_PORTS; p++)
+		if (r->vdev_name[p][0])
+			rte_eal_hotplug_remove("vdev", r->vdev_name[p]);
 }
 
 /* ---- neighbours: the peer on WAN, the LAN hosts */
@@ -550,7 +664,7 @@ int b_setup(struct b_run *r)
 	unsigned w, lcore;
 
 	srand(1 + r->iter);
-	if (make_ports(r) != 0) {
+	if (r->o->pcap ? make_pcap_ports(r) != 0 : make_ports(r) != 0) {
 		fprintf(stderr, "ipsecgw-bench: ring ports: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
@@ -586,7 +700,8 @@ int b_setup(struct b_run *r)
 	}
 	r->build_us = (rte_rdtsc() - t0) * 1000000 / rte_get_tsc_hz();
 	b_neigh_refresh(r);
-	if (make_peer(r) != 0 || make_templates(r) != 0) {
+	/* --pcap: the file is the traffic, no templates. */
+	if (make_peer(r) != 0 || (!r->o->pcap && make_templates(r) != 0)) {
 		fprintf(stderr, "ipsecgw-bench: peer SAs or packet templates failed\n");
 		return -1;
 	}
@@ -634,6 +749,7 @@ void b_teardown(struct b_run *r)
 		gw_dp_fini(&r->dp);
 	if (r->ports_up)
 		gw_ports_close(r->ports, r->n_ports);
+	remove_pcap_ports(r);
 	for (p = 0; p < B_PORTS; p++) {
 		for (q = 0; q <= r->n_workers; q++) {
 			if (q < r->n_workers) {

@@ -456,6 +456,135 @@ static int run_inline(struct b_run *r)
 	return 0;
 }
 
+/* ---- --pcap: net_pcap in, net_null out, the worker alone on its lcore */
+
+/*
+ * Decap from a replayed file: packet k of the port is record k mod N of the
+ * file, whose sequence numbers run 1..N. Where a pass ends, the rest of
+ * the burst waits until the gateway's replay windows are reset, so no
+ * packet of the next pass is taken for a replay. Otherwise the same steps
+ * as worker.c poll_once.
+ */
+static void pcap_decap_rx(struct b_run *r, struct gw_worker *wk, struct rte_mbuf **pkts, uint16_t n,
+			  uint64_t *pos)
+{
+	while (n) {
+		uint64_t left = r->pcap_packets - *pos;
+		uint16_t k = left < n ? (uint16_t)left : n;
+
+		gw_path_rx(wk->path, pkts, k);
+		pkts += k;
+		n = (uint16_t)(n - k);
+		*pos += k;
+		if (*pos == r->pcap_packets) {
+			b_reset_windows(r);
+			r->passes++;
+			*pos = 0;
+		}
+	}
+}
+
+static int pcap_decap_main(void *arg)
+{
+	struct b_run *r = arg;
+	struct gw_worker *wk = &r->workers[0];
+	struct rte_mbuf *pkts[GW_BURST_MAX];
+	uint16_t burst = (uint16_t)(r->o->burst > GW_BURST_MAX ? GW_BURST_MAX : r->o->burst);
+	uint16_t wan = r->port_id[B_WAN];
+	uint64_t pos = 0;
+
+	gw_rcu_register(wk->rcu, wk->id);
+	gw_rcu_online(wk->rcu, wk->id);
+	while (!r->stop) {
+		const struct gw_tables *t = __atomic_load_n(wk->tables_slot, __ATOMIC_ACQUIRE);
+		unsigned i;
+
+		gw_path_begin(wk->path, t);
+		for (i = 0; i < wk->n_rx; i++) {
+			uint16_t n = rte_eth_rx_burst(wk->ports[i], wk->queues[i], pkts, burst);
+
+			if (!n)
+				continue;
+			if (wk->ports[i] == wan)
+				pcap_decap_rx(r, wk, pkts, n, &pos);
+			else
+				gw_path_rx(wk->path, pkts, n);
+		}
+		gw_frag_expire(wk->path->l3);
+		gw_l3_tx_flush(wk->path->l3);
+		gw_rcu_quiescent(wk->rcu, wk->id);
+	}
+	gw_rcu_offline(wk->rcu, wk->id);
+	gw_rcu_unregister(wk->rcu, wk->id);
+	return 0;
+}
+
+/* Packets in on the input port, out on the output port (the PMDs' counts). */
+static void pcap_count(struct b_run *r)
+{
+	unsigned in = r->o->dir == B_DECAP ? B_WAN : B_LAN;
+	struct rte_eth_stats si, so;
+
+	if (rte_eth_stats_get(r->port_id[in], &si) != 0 || rte_eth_stats_get(r->port_id[1 - in], &so) != 0)
+		return;
+	r->ws[0].rx_done = si.ipackets;
+	r->ws[0].injected = si.ipackets;
+	r->ws[0].tx = so.opackets;
+	r->ws[0].tx_bytes = so.obytes;
+	if (r->o->dir != B_DECAP)
+		r->passes = si.ipackets / r->pcap_packets;
+}
+
+/*
+ * One worker on the pcap port: encap runs the daemon's own loop
+ * (gw_worker_main), decap the loop above. The main lcore plays control
+ * (gw_ctl_poll every ms, gw_ctl_tick every s) and sleeps in between: no
+ * busy thread besides the worker. Rates are the PMDs' packet counts over
+ * the worker thread's CPU time and over the wall clock.
+ */
+static int pcap_run(struct b_run *r)
+{
+	uint64_t hz = rte_get_tsc_hz(), start, end, now, next_sec, last_sec;
+	bool decap = r->o->dir == B_DECAP;
+	double cpu0;
+
+	if (r->n_workers != 1 || r->o->inline_src || r->o->dir == B_ROUNDTRIP) {
+		fprintf(stderr, "ipsecgw-bench: --pcap: one worker, encap or decap, no --inline\n");
+		return -1;
+	}
+	for (unsigned p = 0; p < B_PORTS; p++)
+		rte_eth_stats_reset(r->port_id[p]);
+	cpu0 = b_cpu_seconds(r->worker_clock[0]);
+	if (rte_eal_remote_launch(decap ? pcap_decap_main : gw_worker_main, decap ? (void *)r : (void *)&r->workers[0],
+				  r->worker_lcore[0]) != 0)
+		return -1;
+	start = last_sec = rte_rdtsc();
+	end = start + (uint64_t)(r->o->duration * (double)hz);
+	next_sec = start + hz;
+	while ((now = rte_rdtsc()) < end) {
+		rte_delay_us_sleep(1000);
+		gw_ctl_poll(&r->ctl);
+		if (now >= next_sec) {
+			pcap_count(r);
+			snapshot(r, (double)(now - last_sec) / (double)hz);
+			if (++r->seconds % 20 == 0)
+				b_neigh_refresh(r);
+			gw_ctl_tick(&r->ctl);
+			last_sec = now;
+			next_sec = now + hz;
+		}
+	}
+	/* Counts and CPU time at the same instant, then stop. */
+	pcap_count(r);
+	r->worker_cpu[0] = b_cpu_seconds(r->worker_clock[0]) - cpu0;
+	r->elapsed = (double)(rte_rdtsc() - start) / (double)hz;
+	r->stop = true;
+	rte_eal_wait_lcore(r->worker_lcore[0]);
+	gw_ctl_poll(&r->ctl);
+	r->stop = false;
+	return 0;
+}
+
 int b_run_traffic(struct b_run *r)
 {
 	uint64_t hz = rte_get_tsc_hz(), start, end, now, next_poll, next_sec, last_sec, paused = 0;
@@ -463,6 +592,8 @@ int b_run_traffic(struct b_run *r)
 	double cpu0[B_MAX_WORKERS];
 	unsigned w;
 
+	if (r->o->pcap)
+		return pcap_run(r);
 	if (r->o->inline_src)
 		return run_inline(r);
 	for (w = 0; w < r->n_workers; w++) {

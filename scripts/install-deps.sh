@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential pkg-config meson ninja-build clang
-  dpdk dpdk-dev libdpdk-dev libipsec-mb-dev
+  dpdk dpdk-dev libdpdk-dev libipsec-mb-dev dpdk-doc
   libssl-dev libyaml-dev libcmocka-dev
   iproute2 iputils-ping tcpdump ethtool procps netcat-openbsd
   python3 python3-scapy python3-cryptography
