@@ -35,7 +35,7 @@ static void ah_restore_mutable(struct rte_ipv4_hdr *ip, const struct gw_crypto_s
 	ip->time_to_live = s->saved[1];
 	memcpy(&ip->fragment_offset, &s->saved[2], 2);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = gw_ipv4_cksum(ip);
 }
 
 /* The HMAC job over the whole datagram (+ seq-hi with ESN). */
@@ -300,6 +300,7 @@ static int inb_strip(struct rte_mbuf *m, const struct gw_sa_crypto *c, uint8_t o
 		gw_ecn_decap(outer_tos, (struct rte_ipv4_hdr *)inner);
 		rte_pktmbuf_adj(m, (uint16_t)(hl + c->ah_len));
 		rte_pktmbuf_trim(m, (uint16_t)(pl - itot));
+		gw_ipv4_mark_cksum_good(m);
 		return 0;
 	}
 	if (nh == GW_ESP_NH_DUMMY)
@@ -309,7 +310,8 @@ static int inb_strip(struct rte_mbuf *m, const struct gw_sa_crypto *c, uint8_t o
 	ip->next_proto_id = nh;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + pl));
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = gw_ipv4_cksum(ip);
+	gw_ipv4_mark_cksum_good(m);
 	return 0;
 }
 

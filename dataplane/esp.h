@@ -40,6 +40,7 @@
 #include <rte_mbuf.h>
 
 #include "crypto.h"
+#include "l3.h"
 #include "sa.h"
 
 /* Per-packet results of the ESP and AH transforms; docs/crypto.md. */
@@ -192,7 +193,7 @@ static inline int gw_ipv4_inner_check(const uint8_t *p, unsigned len, unsigned *
 		return GW_DROP_INNER_IP;
 	h = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
 	t = rte_be_to_cpu_16(ip->total_length);
-	if (h < sizeof(*ip) || t < h || t > len || rte_raw_cksum(ip, h) != 0xffff)
+	if (h < sizeof(*ip) || t < h || t > len || gw_ipv4_hdr_sum(ip, h) != 0xffff)
 		return GW_DROP_INNER_IP;
 	*tot = t;
 	return 0;
@@ -222,12 +223,23 @@ static inline void gw_ipv4_outer(struct rte_ipv4_hdr *o, const struct rte_ipv4_h
 	o->hdr_checksum = 0;
 	o->src_addr = rte_cpu_to_be_32(sa->id.src);
 	o->dst_addr = rte_cpu_to_be_32(sa->id.dst);
-	o->hdr_checksum = rte_ipv4_cksum(o);
+	o->hdr_checksum = gw_ipv4_cksum(o);
 }
 
 /* RFC 6040 4.2: a CE mark on the outer header survives decapsulation into
  * an ECN-capable inner packet. (An inner Not-ECT packet under an outer CE
  * is passed unmarked rather than dropped.) */
+/*
+ * The IPv4 header now at the front of m was just checked
+ * (gw_ipv4_inner_check) or rewritten with a fresh checksum by a
+ * decapsulation: say so, so that gw_ipv4_sanitize does not sum it again,
+ * and so that no RX flag about the outer header is taken for the inner.
+ */
+static inline void gw_ipv4_mark_cksum_good(struct rte_mbuf *m)
+{
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+}
+
 static inline void gw_ecn_decap(uint8_t outer_tos, struct rte_ipv4_hdr *in)
 {
 	uint8_t ecn = in->type_of_service & 3;
@@ -236,7 +248,7 @@ static inline void gw_ecn_decap(uint8_t outer_tos, struct rte_ipv4_hdr *in)
 		return;
 	in->type_of_service |= 3;
 	in->hdr_checksum = 0;
-	in->hdr_checksum = rte_ipv4_cksum(in);
+	in->hdr_checksum = gw_ipv4_cksum(in);
 }
 
 /* The outbound sequence number of one packet (RFC 4303 3.3.3 / RFC 4302

@@ -196,6 +196,7 @@ static int inb_strip_tunnel(struct rte_mbuf *m, unsigned hl, unsigned off, unsig
 	gw_ecn_decap(ip->type_of_service, (struct rte_ipv4_hdr *)inner);
 	rte_pktmbuf_adj(m, (uint16_t)(hl + off));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - itot));
+	gw_ipv4_mark_cksum_good(m);
 	return 0;
 }
 
@@ -213,7 +214,8 @@ static int inb_strip_transport(struct rte_mbuf *m, unsigned hl, unsigned off, un
 	ip->next_proto_id = nh;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + pl));
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = gw_ipv4_cksum(ip);
+	gw_ipv4_mark_cksum_good(m);
 	return 0;
 }
 

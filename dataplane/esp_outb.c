@@ -71,7 +71,7 @@ static uint8_t *outb_grow(struct gw_crypto_ctx *ctx, struct rte_mbuf *m, struct 
 	ip->next_proto_id = IPPROTO_ESP;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)tot);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = gw_ipv4_cksum(ip);
 	return p + L->hl;
 }
 
@@ -97,14 +97,26 @@ static void outb_iv(struct gw_crypto_ctx *ctx, const struct gw_sa_crypto *c, uin
 	job->iv_len_in_bytes = 12;
 }
 
+/* The padding RFC 4303 2.4 asks for, 1, 2, 3...: copied, not counted out
+ * byte by byte (up to 15 bytes per packet with AES-CBC; outb_plan never
+ * pads to more than one block, the loop below is only a safety net). */
+static const uint8_t pad_bytes[32] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+};
+
 /* RFC 4303 2.4: padding bytes 1, 2, 3..., then pad length and next header. */
 static void outb_trailer(uint8_t *pt, const struct outb_layout *L)
 {
 	unsigned pad = L->ct - L->pl - sizeof(struct gw_esp_tail), k;
 	uint8_t *t = pt + L->pl;
 
-	for (k = 0; k < pad; k++)
-		t[k] = (uint8_t)(k + 1);
+	if (likely(pad <= sizeof(pad_bytes))) {
+		memcpy(t, pad_bytes, pad);
+	} else {
+		for (k = 0; k < pad; k++)
+			t[k] = (uint8_t)(k + 1);
+	}
 	t[pad] = (uint8_t)pad;
 	t[pad + 1] = L->nh;
 }

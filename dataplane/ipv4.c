@@ -125,7 +125,7 @@ static bool ipv4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *i
 	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
 		return false;
 	default:
-		return rte_raw_cksum(ip, hlen) == 0xffff;
+		return gw_ipv4_hdr_sum(ip, hlen) == 0xffff;
 	}
 }
 
@@ -324,11 +324,22 @@ static void punt(struct gw_l3_ctx *ctx, const struct gw_nh *nh)
 
 static bool resolve(struct gw_l3_ctx *ctx, const struct gw_nh *nh, struct rte_ether_addr *mac)
 {
-	unsigned r = gw_neigh_lookup(ctx->neigh, nh->ip, nh->ifidx, ctx->now, mac);
+	unsigned r;
 
+	if (ctx->mac_at == ctx->now && ctx->mac_ip == nh->ip && ctx->mac_ifidx == nh->ifidx) {
+		*mac = ctx->mac;
+		return true;
+	}
+	r = gw_neigh_lookup(ctx->neigh, nh->ip, nh->ifidx, ctx->now, mac);
 	if (r & GW_NEIGH_PUNT)
 		punt(ctx, nh);
-	return (r & GW_NEIGH_HAVE_MAC) != 0;
+	if (!(r & GW_NEIGH_HAVE_MAC))
+		return false;
+	ctx->mac_at = ctx->now;
+	ctx->mac_ip = nh->ip;
+	ctx->mac_ifidx = nh->ifidx;
+	ctx->mac = *mac;
+	return true;
 }
 
 static void send_frame(struct gw_l3_ctx *ctx, struct rte_mbuf *m, const struct gw_l3_if *ifp,

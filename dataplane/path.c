@@ -8,6 +8,7 @@
  */
 #include "path.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <time.h>
@@ -176,27 +177,40 @@ static void replay_check(struct gw_sa **sa, const uint32_t *seq32, uint64_t *seq
 	}
 }
 
-/*
- * After the ICV verified: window update (RFC 4303 3.4.3) and lifebytes.
- * Only here do packets count against an SA, so forged or replayed packets
- * cannot age it. False if the packet must be dropped (counted).
- */
-static bool accept_decrypted(struct gw_path *p, struct rte_mbuf *m, struct gw_sa *sa, uint64_t seq64,
-			     uint32_t bytes)
-{
-	enum gw_life life;
+static void account_runs(struct gw_path *p, struct gw_sa **sa, const uint8_t *rc, const uint32_t *bytes,
+			 uint16_t k, bool *refused);
 
-	if (gw_replay_update(sa, seq64) != GW_REPLAY_OK) {
-		drop(p, m, GW_CTR_DROP_REPLAY);
-		return false;
+/*
+ * After the ICV verified: window update (RFC 4303 3.4.3), then lifebytes,
+ * one accounting per run of packets on the same SA. Only here do packets
+ * count against an SA, so forged or replayed packets cannot age it.
+ * Survivors are compacted with their SA; the rest are dropped (counted).
+ */
+static uint16_t accept_decrypted(struct gw_path *p, struct rte_mbuf **mb, struct gw_sa **sa,
+				 const uint64_t *seq64, uint32_t *bytes, uint16_t n)
+{
+	bool refused[GW_BURST_MAX];
+	uint16_t i, k = 0, out = 0;
+
+	for (i = 0; i < n; i++) {
+		if (gw_replay_update(sa[i], seq64[i]) != GW_REPLAY_OK) {
+			drop(p, mb[i], GW_CTR_DROP_REPLAY);
+			continue;
+		}
+		sa[k] = sa[i];
+		bytes[k] = bytes[i];
+		mb[k++] = mb[i];
 	}
-	life = gw_sa_account(sa, bytes, p->now_sec);
-	gw_event_post_life(p->events, sa, life);
-	if (gw_life_drop(life)) {
-		drop(p, m, GW_CTR_DROP_NO_SA);
-		return false;
+	account_runs(p, sa, NULL, bytes, k, refused);
+	for (i = 0; i < k; i++) {
+		if (refused[i]) {
+			drop(p, mb[i], GW_CTR_DROP_NO_SA);
+			continue;
+		}
+		sa[out] = sa[i];
+		mb[out++] = mb[i];
 	}
-	return true;
+	return out;
 }
 
 typedef uint16_t (*inb_prepare_fn)(struct rte_mbuf **, struct gw_sa **, uint16_t, uint32_t *, uint8_t *);
@@ -217,16 +231,18 @@ static uint16_t decap(struct gw_path *p, struct rte_mbuf **mb, struct gw_sa **sa
 	replay_check(sa, seq32, seq64, rc, n, replayed);
 	process(p->crypto, mb, sa, seq64, n, rc, bytes);
 	for (i = 0; i < n; i++) {
-		if (replayed[i])
+		if (replayed[i]) {
 			drop(p, mb[i], GW_CTR_DROP_REPLAY);
-		else if (rc[i] != 0)
+		} else if (rc[i] != 0) {
 			ipsec_drop(p, mb[i], rc[i]);
-		else if (accept_decrypted(p, mb[i], sa[i], seq64[i], bytes[i])) {
+		} else {
 			sa[out] = sa[i];
+			seq64[out] = seq64[i];
+			bytes[out] = bytes[i];
 			mb[out++] = mb[i];
 		}
 	}
-	return out;
+	return accept_decrypted(p, mb, sa, seq64, bytes, out);
 }
 
 /*
@@ -417,7 +433,7 @@ static void udp_decap(struct rte_mbuf *m)
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->total_length) -
 						       sizeof(struct rte_udp_hdr)));
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = gw_ipv4_cksum(ip);
 }
 
 /* RFC 3948 2.1: ESP in UDP on the way out (checksum 0 is allowed, 3.1.1).
@@ -441,7 +457,7 @@ static bool udp_encap(struct rte_mbuf *m, uint16_t sport, uint16_t dport)
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(tot + sizeof(*udp)));
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = gw_ipv4_cksum(ip);
 	return true;
 }
 
@@ -543,6 +559,19 @@ static bool outer_df(const struct gw_spd_policy *pol, const struct rte_mbuf *m)
 	return false;
 }
 
+/* The route to dst, looked up once per burst and destination (the FIB
+ * and l3->now change together in gw_path_begin). */
+static int outer_route(struct gw_path *p, uint32_t dst, struct gw_nh *nh)
+{
+	if (p->outer_at != p->l3->now || p->outer_dst != dst) {
+		gw_fib_lookup(p->t->fib, dst, &p->outer_nh);
+		p->outer_dst = dst;
+		p->outer_at = p->l3->now;
+	}
+	*nh = p->outer_nh;
+	return nh->ifidx == GW_NH_NONE ? -ENOENT : 0;
+}
+
 /*
  * Path MTU before encapsulation (RFC 4301 8.2.1): when the encapsulated
  * packet would exceed the outer interface's MTU and will carry DF, the
@@ -559,7 +588,7 @@ static bool fits_after_encap(struct gw_path *p, const struct gw_spd_policy *pol,
 			    (pol->out_esp->p.encap_dport ? sizeof(struct rte_udp_hdr) : 0);
 	if (pol->ipsec_protocols & GW_PROTO_AH)
 		overhead += gw_ah_overhead(pol->out_ah); /* counts its outer header in tunnel mode */
-	if (gw_fib_lookup(p->t->fib, pol->tunnel ? pol->sa_dst : rte_be_to_cpu_32(ip_of(m)->dst_addr), &nh) != 0)
+	if (outer_route(p, pol->tunnel ? pol->sa_dst : rte_be_to_cpu_32(ip_of(m)->dst_addr), &nh) != 0)
 		return true; /* no route: L3 output counts it */
 	mtu = p->t->fib->ifs[nh.ifidx].mtu;
 	if (len + overhead <= mtu || !outer_df(pol, m))
@@ -610,9 +639,10 @@ static void take_seqs(struct gw_path *p, struct gw_sa **sa, struct rte_mbuf **se
 }
 
 /*
- * Lifebytes of what was just encrypted, one accounting per run of packets
- * on the same SA. refused[i]: packet i would take its SA past the hard
- * limit, which is exact, so it must not leave.
+ * Lifebytes of what was just encrypted or decrypted, one accounting per
+ * run of packets on the same SA (rc NULL: every packet counts, else only
+ * those with rc[i] == 0). refused[i]: packet i would take its SA past the
+ * hard limit, which is exact, so it must not pass.
  */
 static void account_runs(struct gw_path *p, struct gw_sa **sa, const uint8_t *rc, const uint32_t *bytes,
 			 uint16_t k, bool *refused)
@@ -622,11 +652,11 @@ static void account_runs(struct gw_path *p, struct gw_sa **sa, const uint8_t *rc
 
 	while (i < k) {
 		refused[i] = false;
-		if (rc[i]) {
+		if (rc && rc[i]) {
 			i++;
 			continue;
 		}
-		for (run = 1; i + run < k && !rc[i + run] && sa[i + run] == sa[i]; run++)
+		for (run = 1; i + run < k && !(rc && rc[i + run]) && sa[i + run] == sa[i]; run++)
 			;
 		gw_event_post_life(p->events, sa[i],
 				   gw_sa_account_burst(sa[i], bytes + i, run, p->now_sec, &ok));

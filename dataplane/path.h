@@ -42,6 +42,11 @@ struct gw_path {
 	/* Set per burst. */
 	const struct gw_tables *t;
 	int64_t now_sec;
+	/* The outer route of the last packet checked for its MTU
+	 * (fits_after_encap), valid for the burst: one tunnel, one lookup. */
+	uint32_t outer_dst;
+	uint64_t outer_at; /* l3->now it was looked up at; 0 = none */
+	struct gw_nh outer_nh;
 	/* Drops by ESP/AH reason (esp.h), this thread only. */
 	uint64_t ipsec_drop[GW_IPSEC_DROP_COUNT];
 };

@@ -305,12 +305,16 @@ static void fib_set_ifs(struct gw_fib *fib, const struct gw_l3_if *ifs, unsigned
 
 	memset(fib->port_if, -1, sizeof(fib->port_if));
 	fib->n_ifs = n_ifs;
+	fib->addr_filter = gw_fib_filter_bit(UINT32_MAX);
 	for (i = 0; i < n_ifs; i++) {
 		uint32_t mask = gw_prefix_mask(ifs[i].plen);
 
 		fib->ifs[i] = ifs[i];
 		/* /31 (RFC 3021) and /32 have no broadcast address. */
 		fib->bcast[i] = ifs[i].plen <= 30 ? (ifs[i].addr & mask) | ~mask : 0;
+		fib->addr_filter |= gw_fib_filter_bit(ifs[i].addr);
+		if (fib->bcast[i] != 0)
+			fib->addr_filter |= gw_fib_filter_bit(fib->bcast[i]);
 		if (fib->port_if[ifs[i].port_id] < 0)
 			fib->port_if[ifs[i].port_id] = (int8_t)i;
 	}
@@ -357,11 +361,31 @@ void gw_fib_free(struct gw_fib *fib)
 
 /* ---- lookups */
 
+/* Whether all n (>= 1) addresses are the same. */
+static bool all_same(const uint32_t *dst, unsigned n)
+{
+	unsigned i;
+
+	for (i = 1; i < n; i++)
+		if (dst[i] != dst[0])
+			return false;
+	return true;
+}
+
 void gw_fib_lookup_bulk(const struct gw_fib *fib, const uint32_t *dst, struct gw_nh *nh, unsigned n)
 {
 	uint32_t hop[64];
 	unsigned base, i, k;
 
+	/* A burst of one flow, or of one tunnel's outer packets, is common
+	 * and costs one lookup instead of n; a mixed burst only pays the
+	 * compares up to its first different address. */
+	if (n > 1 && all_same(dst, n)) {
+		gw_fib_lookup(fib, dst[0], &nh[0]);
+		for (i = 1; i < n; i++)
+			nh[i] = nh[0];
+		return;
+	}
 	for (base = 0; base < n; base += k) {
 		k = RTE_MIN(n - base, (unsigned)RTE_DIM(hop));
 		rte_lpm_lookup_bulk(fib->lpm, dst + base, hop, k);
@@ -382,12 +406,13 @@ void gw_fib_lookup_bulk(const struct gw_fib *fib, const uint32_t *dst, struct gw
 	}
 }
 
-bool gw_l3_is_local(const struct gw_fib *fib, uint32_t dst)
+/* The scans behind gw_l3_is_local/_bcast when the filter bit is set. */
+bool gw_l3_is_local_slow(const struct gw_fib *fib, uint32_t dst)
 {
 	return is_our_addr(fib->ifs, fib->n_ifs, dst);
 }
 
-bool gw_l3_is_bcast(const struct gw_fib *fib, uint32_t dst)
+bool gw_l3_is_bcast_slow(const struct gw_fib *fib, uint32_t dst)
 {
 	unsigned i;
 
