@@ -141,6 +141,17 @@ struct b_run {
 	struct b_worker_stats ws[B_MAX_WORKERS];
 	double elapsed, paused; /* seconds; paused: decap window resets */
 	uint64_t passes, other_frames, build_us, seconds;
+	/* Setup phases: the generated config (field parsers), its whole-config
+	 * validation, the table build (gw_ctl_start: SAD with key schedules,
+	 * SPD and its index, FIB, publish); wall ms and main-thread CPU ms. */
+	double config_ms, validate_ms, tables_ms, tables_cpu_ms;
+	struct b_memory {
+		uint64_t tables_heap; /* heap growth over the table build */
+		uint64_t sa_object;   /* one SA: struct, replay window, key schedules */
+		uint64_t sad_index;   /* the SAD's list and both hash indexes */
+		uint64_t spd_index;   /* the SPD's lookup index */
+		uint32_t n_sas, spd_tuples;
+	} mem;
 	double raw_mpps, raw_gbps, raw_cycles; /* per second of the raw thread's CPU time */
 	double raw_wall_mpps;
 	unsigned raw_ct_len, raw_hash_len;

@@ -328,6 +328,31 @@ static uint64_t sa_bytes(const struct b_run *r)
 	return s;
 }
 
+/* Heap bytes per SA: what one more SA costs (object + its index slots),
+ * and the table build's whole heap growth shared out over the SAs. */
+static double sa_index_share(const struct b_run *r)
+{
+	return r->mem.n_sas ? (double)r->mem.sad_index / r->mem.n_sas : 0;
+}
+
+static double heap_per_sa(const struct b_run *r)
+{
+	return r->mem.n_sas ? (double)r->mem.tables_heap / r->mem.n_sas : 0;
+}
+
+static void print_setup(const struct b_run *r)
+{
+	printf("  setup: config %.1f ms, validation %.1f ms, tables %.1f ms (%.1f ms CPU) for %u SAs;"
+	       " SPD index %.1f KiB, %u tuple%s\n",
+	       r->config_ms, r->validate_ms, r->tables_ms, r->tables_cpu_ms, r->mem.n_sas,
+	       (double)r->mem.spd_index / 1024, r->mem.spd_tuples, r->mem.spd_tuples == 1 ? "" : "s");
+	printf("  memory per SA: %" PRIu64 " B object (struct gw_sa %zu B + replay window + key schedules)"
+	       " + %.0f B SAD index = %.0f B; measured: tables heap %.1f MiB = %.0f B per SA\n",
+	       r->mem.sa_object, sizeof(struct gw_sa), sa_index_share(r),
+	       (double)r->mem.sa_object + sa_index_share(r), (double)r->mem.tables_heap / (1 << 20),
+	       heap_per_sa(r));
+}
+
 static void print_text(const struct b_run *r, const struct totals *t, const struct gw_drop_view *d,
 		       unsigned nd, const struct gw_counters *c)
 {
@@ -346,6 +371,7 @@ static void print_text(const struct b_run *r, const struct totals *t, const stru
 		       o->pcap, r->pcap_packets, r->passes);
 	printf("  size %s, burst %u, %.1f s (%.3f s paused for replay-window resets, %" PRIu64 " passes), tables built in %.1f ms\n",
 	       size, o->burst, r->elapsed, r->paused, r->passes, (double)r->build_us / 1000);
+	print_setup(r);
 	if (!o->raw_only) {
 		printf("  Rx %" PRIu64 " pkts (%.3f Mpps)   Tx %" PRIu64 " pkts (%.3f Mpps)   per second of worker CPU\n",
 		       t->rx, t->rx_mpps, t->tx, t->mpps);
@@ -399,6 +425,14 @@ static void print_json(const struct b_run *r, const struct totals *t, const stru
 	       "\"seconds\":%.3f,\"paused_seconds\":%.4f,\"passes\":%" PRIu64 ",\"build_ms\":%.1f,",
 	       r->n_workers, o->burst, o->flows, o->policies, o->sas, r->elapsed, r->paused, r->passes,
 	       (double)r->build_us / 1000);
+	printf("\"config_ms\":%.1f,\"validate_ms\":%.1f,\"tables_ms\":%.1f,\"tables_cpu_ms\":%.1f,",
+	       r->config_ms, r->validate_ms, r->tables_ms, r->tables_cpu_ms);
+	printf("\"memory\":{\"sas\":%u,\"sa_struct_bytes\":%zu,\"sa_object_bytes\":%" PRIu64
+	       ",\"sad_index_bytes_per_sa\":%.1f,\"bytes_per_sa\":%.1f,\"tables_heap_bytes\":%" PRIu64
+	       ",\"heap_bytes_per_sa\":%.1f,\"spd_index_bytes\":%" PRIu64 ",\"spd_tuples\":%u},",
+	       r->mem.n_sas, sizeof(struct gw_sa), r->mem.sa_object, sa_index_share(r),
+	       (double)r->mem.sa_object + sa_index_share(r), r->mem.tables_heap, heap_per_sa(r),
+	       r->mem.spd_index, r->mem.spd_tuples);
 	printf("\"inline\":%s,\"source_cycles\":%.1f,\"source\":\"%s\",", o->inline_src ? "true" : "false",
 	       r->source_cycles, o->pcap ? "pcap" : "rings");
 	printf("\"wall_mpps\":%.4f,\"cpu_share\":%.3f,\"raw_wall_mpps\":%.4f,", t->wall_mpps, t->cpu_share,

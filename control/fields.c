@@ -9,6 +9,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fields.h"
@@ -1344,27 +1345,80 @@ void gw_field_defaults(enum gw_menu m, void *obj, unsigned seq)
 
 /* ---- whole-config validation */
 
+/* A menu's object names sorted by (name, index): duplicate names and name
+ * references are then found in O(n log n) for the whole config, which
+ * matters with 100 000 policies and 500 000 manual SAs. */
+struct name_ref {
+	const char *name;
+	uint32_t i;
+};
+
+static int name_ref_cmp(const void *a, const void *b)
+{
+	const struct name_ref *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+static struct name_ref *sorted_names(const struct gw_config *c, enum gw_menu m, uint32_t n,
+				     struct gw_err *e)
+{
+	struct name_ref *v = malloc((n ? n : 1) * sizeof(*v));
+
+	if (!v) {
+		gw_err_set(e, (int)m, -1, NULL, "%s: checking names: out of memory", gw_menu_name(m));
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = (struct name_ref){gw_menu_obj_name(m, gw_menu_obj_const(c, m, i)), i};
+	qsort(v, n, sizeof(*v), name_ref_cmp);
+	return v;
+}
+
+/* The lowest index with this name in a sorted_names array, or -1. */
+static int64_t name_ref_find(const struct name_ref *v, uint32_t n, const char *name)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].name, name) == 0 ? (int64_t)v[lo].i : -1;
+}
+
+/* The error is the one a scan in config order meets first: the lowest
+ * index that has no name or repeats an earlier one (named by its first). */
 static int check_names(const struct gw_config *c, enum gw_menu m, struct gw_err *e)
 {
-	uint32_t n = gw_menu_count(c, m);
+	uint32_t n = gw_menu_count(c, m), bad = UINT32_MAX, first_of_bad = 0, group = 0;
+	struct name_ref *v = sorted_names(c, m, n, e);
 
-	for (uint32_t i = 0; i < n; i++) {
-		const char *name = gw_menu_obj_name(m, gw_menu_obj_const(c, m, i));
-
-		if (!name[0]) {
-			gw_err_set(e, (int)m, (int)i, "name", "%s %u has no name", gw_menu_name(m), i);
-			return -1;
-		}
-		for (uint32_t j = 0; j < i; j++) {
-			if (strcmp(name, gw_menu_obj_name(m, gw_menu_obj_const(c, m, j))) == 0) {
-				gw_err_set(e, (int)m, (int)i, "name",
-					   "duplicate %s name \"%s\": already used by %s %u",
-					   gw_menu_name(m), name, gw_menu_name(m), j);
-				return -1;
-			}
+	if (!v)
+		return -1;
+	for (uint32_t k = 0; k < n; k++) {
+		if (k == 0 || strcmp(v[k].name, v[group].name) != 0)
+			group = k;
+		if ((!v[k].name[0] || k != group) && v[k].i < bad) {
+			bad = v[k].i;
+			first_of_bad = v[group].i;
 		}
 	}
-	return 0;
+	free(v);
+	if (bad == UINT32_MAX)
+		return 0;
+	if (!gw_menu_obj_name(m, gw_menu_obj_const(c, m, bad))[0])
+		gw_err_set(e, (int)m, (int)bad, "name", "%s %u has no name", gw_menu_name(m), bad);
+	else
+		gw_err_set(e, (int)m, (int)bad, "name", "duplicate %s name \"%s\": already used by %s %u",
+			   gw_menu_name(m), gw_menu_obj_name(m, gw_menu_obj_const(c, m, bad)),
+			   gw_menu_name(m), first_of_bad);
+	return -1;
 }
 
 static bool prefixes_overlap(struct gw_prefix a, struct gw_prefix b)
@@ -1547,12 +1601,12 @@ static int validate_manual_sas(const struct gw_config *c, struct gw_err *e)
 	return 0;
 }
 
-static const struct gw_manual_sa *find_manual_sa(const struct gw_config *c, const char *name)
+static const struct gw_manual_sa *find_manual_sa(const struct gw_config *c,
+						 const struct name_ref *sa_names, const char *name)
 {
-	for (uint32_t i = 0; i < c->manual_sas.n; i++)
-		if (strcmp(c->manual_sas.v[i].name, name) == 0)
-			return &c->manual_sas.v[i];
-	return NULL;
+	int64_t i = name_ref_find(sa_names, c->manual_sas.n, name);
+
+	return i < 0 ? NULL : &c->manual_sas.v[i];
 }
 
 static bool proposal_exists(const struct gw_config *c, const char *name)
@@ -1602,8 +1656,8 @@ static int check_encrypt_policy(const struct gw_config *c, const struct gw_polic
 	return 0;
 }
 
-static int check_policy(const struct gw_config *c, const struct gw_policy *p, uint32_t i,
-			struct gw_err *e)
+static int check_policy(const struct gw_config *c, const struct name_ref *sa_names,
+			const struct gw_policy *p, uint32_t i, struct gw_err *e)
 {
 	const struct gw_manual_sa *sa = NULL;
 
@@ -1612,7 +1666,7 @@ static int check_policy(const struct gw_config *c, const struct gw_policy *p, ui
 			   "policy %u: ipsec-protocols is empty", i);
 		return -1;
 	}
-	if (p->manual_sa[0] && !(sa = find_manual_sa(c, p->manual_sa))) {
+	if (p->manual_sa[0] && !(sa = find_manual_sa(c, sa_names, p->manual_sa))) {
 		gw_err_set(e, GW_MENU_POLICY, (int)i, "manual-sa",
 			   "policy %u: manual-sa \"%s\" does not exist", i, p->manual_sa);
 		return -1;
@@ -1624,10 +1678,15 @@ static int check_policy(const struct gw_config *c, const struct gw_policy *p, ui
 
 static int validate_policies(const struct gw_config *c, struct gw_err *e)
 {
-	for (uint32_t i = 0; i < c->policies.n; i++)
-		if (check_policy(c, &c->policies.v[i], i, e))
-			return -1;
-	return 0;
+	struct name_ref *sa_names = sorted_names(c, GW_MENU_MANUAL_SA, c->manual_sas.n, e);
+	int rc = 0;
+
+	if (!sa_names)
+		return -1;
+	for (uint32_t i = 0; i < c->policies.n && rc == 0; i++)
+		rc = check_policy(c, sa_names, &c->policies.v[i], i, e);
+	free(sa_names);
+	return rc;
 }
 
 static int validate_settings(const struct gw_config *c, struct gw_err *e)

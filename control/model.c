@@ -322,9 +322,8 @@ static void assign_uid(struct gw_config *c, enum gw_menu m, void *obj)
 		((struct gw_policy *)obj)->uid = c->next_uid++;
 }
 
-int gw_menu_append(struct gw_config *c, enum gw_menu m)
+static int append_seq(struct gw_config *c, enum gw_menu m, unsigned seq)
 {
-	unsigned seq = first_free_seq(c, m);
 	void *obj = vec_push(c, m);
 
 	if (!obj)
@@ -332,6 +331,18 @@ int gw_menu_append(struct gw_config *c, enum gw_menu m)
 	gw_field_defaults(m, obj, seq);
 	assign_uid(c, m, obj);
 	return (int)(gw_menu_count(c, m) - 1);
+}
+
+int gw_menu_append(struct gw_config *c, enum gw_menu m)
+{
+	return append_seq(c, m, first_free_seq(c, m));
+}
+
+/* Sequence 0 is never a first free one (they start at 1), so the
+ * placeholder "sa0" stands out if the caller forgets to name it. */
+int gw_menu_append_unnamed(struct gw_config *c, enum gw_menu m)
+{
+	return append_seq(c, m, 0);
 }
 
 void gw_menu_remove(struct gw_config *c, enum gw_menu m, uint32_t idx)

@@ -263,6 +263,11 @@ uint32_t gw_menu_count(const struct gw_config *c, enum gw_menu m);
 /* Append a default-initialised object (gw_field_defaults) at the end or,
  * for generated policies, anywhere; returns its index or -ENOMEM. */
 int gw_menu_append(struct gw_config *c, enum gw_menu m);
+/* The same without looking for the first free automatic name, a scan of
+ * the menu per call (quadratic for a generated config of 100 000s of
+ * objects): a named object gets the placeholder "<prefix>0" ("sa0") and the
+ * caller must name it. */
+int gw_menu_append_unnamed(struct gw_config *c, enum gw_menu m);
 void gw_menu_remove(struct gw_config *c, enum gw_menu m, uint32_t idx);
 
 /* ---- name tables */

@@ -814,6 +814,18 @@ static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, cons
 	return OUT_GONE;
 }
 
+/* A big SPD is out of cache: start every lookup's miss of the burst first. */
+static void spd_prefetch(const struct gw_path *p, struct rte_mbuf **mb, uint16_t n)
+{
+	struct flow f;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		flow_of(mb[i], &f);
+		gw_spd_prefetch(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	}
+}
+
 /*
  * The SPD on output. nh != NULL: forwarded packets with their route;
  * nh == NULL: packets we originate or encapsulated, routed by L3 here.
@@ -827,6 +839,8 @@ static void output(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_
 	struct gw_nh plain_nh[GW_BURST_MAX];
 	uint16_t i, n_plain = 0, n_enc = 0;
 
+	if (depth == 0 && p->t->spd->index)
+		spd_prefetch(p, mb, n);
 	for (i = 0; i < n; i++) {
 		switch (out_classify(p, mb[i], depth ? prev[i] : NULL, &pol, depth)) {
 		case OUT_PLAIN:

@@ -151,6 +151,14 @@ static inline void gw_sa_set_state(struct gw_sa *sa, enum gw_sa_state s)
 const struct gw_manual_sa *gw_manual_sa_of(const struct gw_config *c, const struct gw_policy *pol);
 
 /*
+ * gw_manual_sa_of for every policy of c at once, indexed like
+ * c->policies.v: one sort of the templates by name, then a binary search
+ * per policy, so a table build is O(n log n) and not O(policies x
+ * templates). The pointers point into c. NULL on ENOMEM; free() it.
+ */
+const struct gw_manual_sa **gw_manual_sa_resolve(const struct gw_config *c);
+
+/*
  * One manual SA of a policy: proto IPPROTO_AH or IPPROTO_ESP, dir in/out.
  * OUT: SPI = the template's out SPI, src = sa-src-address, dst =
  * sa-dst-address, out keys; IN: the in SPI, the addresses swapped, in keys.
@@ -169,10 +177,12 @@ void gw_sa_manual_derive(const struct gw_config *c, const struct gw_policy *pol,
  * `prev` with the same identity and parameters is reused, hot state and
  * all, unless `flush`. Then the n_dyn SAs that IKE negotiated (dyn: the
  * caller's objects, owned by whoever installed them; flush does not touch
- * them). Returns NULL (err set) on allocation failure.
+ * them). tmpl: gw_manual_sa_resolve(c). Returns NULL (err set) on
+ * allocation failure.
  */
-struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_sad *prev, bool flush,
-			    struct gw_sa *const *dyn, uint32_t n_dyn, time_t now, struct gw_err *err);
+struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_manual_sa *const *tmpl,
+			    const struct gw_sad *prev, bool flush, struct gw_sa *const *dyn,
+			    uint32_t n_dyn, time_t now, struct gw_err *err);
 
 /* Free the SAD and every SA of it that `keep` (may be NULL) does not hold. */
 void gw_sad_free(struct gw_sad *sad, const struct gw_sad *keep);
@@ -194,5 +204,10 @@ struct gw_sa *gw_sad_lookup_in(const struct gw_sad *sad, uint32_t spi, uint32_t 
 /* Zeroed memory aligned to a cache line; the size is rounded up to one
  * (C11 aligned_alloc wants a multiple). Free with free(). */
 void *gw_dp_zalloc(size_t size);
+/* The same for big tables read at random by the packet path (indexes of
+ * 100 000s of entries): from 2 MiB up, aligned to and advised onto
+ * transparent huge pages, so that a lookup costs a cache miss but no TLB
+ * miss. Free with free(). */
+void *gw_dp_zalloc_big(size_t size);
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_common.h>
 #include <rte_jhash.h>
@@ -29,6 +30,21 @@ void *gw_dp_zalloc(size_t size)
 	if (posix_memalign(&p, RTE_CACHE_LINE_SIZE, n) != 0)
 		return NULL;
 	memset(p, 0, n);
+	return p;
+}
+
+void *gw_dp_zalloc_big(size_t size)
+{
+	const size_t huge = 2u << 20;
+	void *p;
+
+	if (size < huge)
+		return gw_dp_zalloc(size);
+	if (posix_memalign(&p, huge, size) != 0)
+		return NULL;
+	/* Advice only: without transparent huge pages it is ordinary memory. */
+	(void)madvise(p, size, MADV_HUGEPAGE);
+	memset(p, 0, size);
 	return p;
 }
 
@@ -118,12 +134,18 @@ void gw_sa_view_fill(const struct gw_sa *sa, struct gw_sa_view *v)
 
 /* ---- manual SAs */
 
+/* Whether the policy takes its SAs from a manual-sa template at all. */
+static bool policy_names_template(const struct gw_policy *pol)
+{
+	return !pol->disabled && pol->action == GW_ACTION_ENCRYPT && pol->manual_sa[0] != '\0' &&
+	       strcmp(pol->manual_sa, "none") != 0;
+}
+
 const struct gw_manual_sa *gw_manual_sa_of(const struct gw_config *c, const struct gw_policy *pol)
 {
 	uint32_t i;
 
-	if (pol->disabled || pol->action != GW_ACTION_ENCRYPT || pol->manual_sa[0] == '\0' ||
-	    strcmp(pol->manual_sa, "none") == 0)
+	if (!policy_names_template(pol))
 		return NULL;
 	for (i = 0; i < c->manual_sas.n; i++) {
 		const struct gw_manual_sa *t = &c->manual_sas.v[i];
@@ -132,6 +154,62 @@ const struct gw_manual_sa *gw_manual_sa_of(const struct gw_config *c, const stru
 			return t->disabled ? NULL : t;
 	}
 	return NULL;
+}
+
+/* By name, then config order: among equal names (a config that skipped
+ * validation) the first one wins, as in gw_manual_sa_of. */
+static int tmpl_cmp(const void *a, const void *b)
+{
+	const struct gw_manual_sa *x = *(const struct gw_manual_sa *const *)a;
+	const struct gw_manual_sa *y = *(const struct gw_manual_sa *const *)b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* The first template named `name` in the sorted array, or NULL. */
+static const struct gw_manual_sa *tmpl_search(const struct gw_manual_sa *const *sorted,
+					      uint32_t n, const char *name)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(sorted[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(sorted[lo]->name, name) == 0 ? sorted[lo] : NULL;
+}
+
+const struct gw_manual_sa **gw_manual_sa_resolve(const struct gw_config *c)
+{
+	size_t n_sorted = c->manual_sas.n ? c->manual_sas.n : 1;
+	const struct gw_manual_sa **sorted = malloc(n_sorted * sizeof(*sorted));
+	const struct gw_manual_sa **of = calloc(c->policies.n ? c->policies.n : 1, sizeof(*of));
+	uint32_t i;
+
+	if (!sorted || !of) {
+		free(sorted);
+		free(of);
+		return NULL;
+	}
+	for (i = 0; i < c->manual_sas.n; i++)
+		sorted[i] = &c->manual_sas.v[i];
+	qsort(sorted, c->manual_sas.n, sizeof(*sorted), tmpl_cmp);
+	for (i = 0; i < c->policies.n; i++) {
+		const struct gw_policy *pol = &c->policies.v[i];
+		const struct gw_manual_sa *t;
+
+		if (!policy_names_template(pol))
+			continue;
+		t = tmpl_search(sorted, c->manual_sas.n, pol->manual_sa);
+		of[i] = t && !t->disabled ? t : NULL;
+	}
+	free(sorted);
+	return of;
 }
 
 static const struct gw_key *key_of(const struct gw_key_pair *k, bool out)
@@ -261,7 +339,7 @@ static struct gw_sad *sad_alloc(uint32_t max_sas)
 	if (!sad)
 		return NULL;
 	sad->sa = calloc(max_sas ? max_sas : 1, sizeof(*sad->sa));
-	sad->by_id = calloc(slots, sizeof(*sad->by_id));
+	sad->by_id = gw_dp_zalloc_big((size_t)slots * sizeof(*sad->by_id));
 	sad->id_mask = slots - 1;
 	if (!sad->sa || !sad->by_id) {
 		free(sad->sa);
@@ -343,11 +421,11 @@ static int add_manual(struct sad_build *b, const struct gw_policy *pol,
 }
 
 /* AH before ESP (the order of "ah,esp"), OUT before IN. */
-static int add_policy_sas(struct sad_build *b, const struct gw_policy *pol)
+static int add_policy_sas(struct sad_build *b, const struct gw_policy *pol,
+			  const struct gw_manual_sa *t)
 {
 	static const uint8_t protos[2] = {IPPROTO_AH, IPPROTO_ESP};
 	static const uint8_t bits[2] = {GW_PROTO_AH, GW_PROTO_ESP};
-	const struct gw_manual_sa *t = gw_manual_sa_of(b->c, pol);
 	unsigned k;
 
 	if (!t)
@@ -369,7 +447,7 @@ static int build_inbound_index(struct gw_sad *sad)
 	for (i = 0; i < sad->n; i++)
 		n_in += sad->sa[i]->id.dir == GW_SA_IN;
 	slots = slots_for(n_in);
-	sad->in = calloc(slots, sizeof(*sad->in));
+	sad->in = gw_dp_zalloc_big((size_t)slots * sizeof(*sad->in));
 	if (!sad->in)
 		return -ENOMEM;
 	sad->in_mask = slots - 1;
@@ -402,17 +480,33 @@ static void add_negotiated(struct sad_build *b, struct gw_sa *const *dyn, uint32
 	}
 }
 
-struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_sad *prev, bool flush,
-			    struct gw_sa *const *dyn, uint32_t n_dyn, time_t now, struct gw_err *err)
+/* The most SAs the templates can give: in and out per protocol (policies
+ * sharing a template and addresses give fewer). Sizing by this, not by 4
+ * per policy, keeps the indexes of a big SAD at most half full but no
+ * emptier. */
+static uint32_t manual_sas_max(const struct gw_config *c, const struct gw_manual_sa *const *tmpl)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < c->policies.n; i++)
+		if (tmpl[i])
+			n += 2 * (uint32_t)__builtin_popcount(c->policies.v[i].ipsec_protocols &
+							      (GW_PROTO_AH | GW_PROTO_ESP));
+	return n;
+}
+
+struct gw_sad *gw_sad_build(const struct gw_config *c, const struct gw_manual_sa *const *tmpl,
+			    const struct gw_sad *prev, bool flush, struct gw_sa *const *dyn,
+			    uint32_t n_dyn, time_t now, struct gw_err *err)
 {
 	struct sad_build b = {.c = c, .prev = prev, .flush = flush, .now = now};
 	uint32_t i = 0;
 
-	b.sad = sad_alloc(c->policies.n * 4 + n_dyn);
+	b.sad = sad_alloc(manual_sas_max(c, tmpl) + n_dyn);
 	if (!b.sad)
 		goto fail;
 	for (i = 0; i < c->policies.n; i++)
-		if (add_policy_sas(&b, &c->policies.v[i]) != 0)
+		if (add_policy_sas(&b, &c->policies.v[i], tmpl[i]) != 0)
 			goto fail;
 	add_negotiated(&b, dyn, n_dyn);
 	if (build_inbound_index(b.sad) != 0)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Compiling the config's policies into the SPD, the per-policy statistics
- * blocks kept by uid, and first-match lookup. Linear for now: the benchmark
- * issue brings a faster structure behind the same two lookup functions.
+ * blocks kept by uid, and first-match lookup: a linear scan for a handful
+ * of policies, a tuple-space index (below) for more.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_prefetch.h>
 
 #include "spd.h"
 
@@ -117,6 +119,295 @@ static int check_unique_uids(const struct gw_spd *spd, struct gw_err *err)
 	return 0;
 }
 
+/* ---- the lookup index: tuple space search */
+
+/*
+ * A selector has a shape: the lengths of its two prefixes and whether the
+ * protocol and each port are exact or any. Policies of one shape (a
+ * "tuple", Srinivasan, Suri, Varghese, SIGCOMM 1999) test the same bits of
+ * a packet, so under that shape's masks the packet's fields are an exact
+ * key, and one hash probe finds the first policy of the tuple that
+ * matches. The SPD's answer is the lowest policy index over all tuples.
+ * Tuples are tried in the order of their first policy and the search stops
+ * once the best hit comes before the next tuple's first policy (priority
+ * sorting, as Open vSwitch's classifier does), so a policy list that
+ * starts with broad rules answers from the first probe.
+ *
+ * The cost is one probe per shape, not per policy: real SPDs have a few
+ * shapes (the bench's 100 000 policies have one or two). Before the probe,
+ * two small bitmaps of the tuple's masked source and destination
+ * addresses (a one-hash Bloom filter each, in L1) reject most packets that
+ * cannot match without touching the hash table, which is out of cache for
+ * a big SPD: the reverse lookup of every plaintext from the LAN (the
+ * incoming policy check) is such a miss. Built by control with the SPD,
+ * immutable, freed with it after the RCU grace period.
+ */
+
+#define SHAPE_COUNT (1u << 15) /* 6 + 6 bits of prefix lengths, 3 any-bits */
+#define SHAPE_PROTO_ANY (1u << 12)
+#define SHAPE_SPORT_ANY (1u << 13)
+#define SHAPE_DPORT_ANY (1u << 14)
+#define NO_POLICY UINT32_MAX
+#define TUPLE_MIN_SLOTS 8u
+/* gw_spd_prefetch warms the slots of this many tuples (the first ones:
+ * where the earliest policies are). */
+#define SPD_PREFETCH_TUPLES 2u
+#define FILTER_LOG2 11
+#define FILTER_BITS (1u << FILTER_LOG2)
+
+struct spd_key {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint8_t proto;
+};
+
+struct spd_slot {
+	struct spd_key key; /* masked with the tuple's masks */
+	uint32_t pos;       /* policy index + 1; 0: empty slot */
+};
+
+struct spd_tuple {
+	uint32_t first; /* the tuple's lowest policy index */
+	uint32_t src_mask, dst_mask;
+	uint16_t sport_mask, dport_mask;
+	uint8_t proto_mask;
+	uint32_t slot_mask; /* slots - 1; at most half of them used */
+	struct spd_slot *slots;
+	/* Bit filter_bit(a) set for every masked address a of the tuple. */
+	uint64_t src_filter[FILTER_BITS / 64], dst_filter[FILTER_BITS / 64];
+};
+
+struct gw_spd_index {
+	uint32_t n_tuples;
+	size_t bytes;
+	struct spd_tuple tuples[]; /* by first, ascending */
+};
+
+/* fmix64 of MurmurHash3 over the packed key: sequential addresses and
+ * ports (the common case in generated SPDs) spread over the slots. */
+static inline uint32_t key_hash(const struct spd_key *k)
+{
+	uint64_t h = ((uint64_t)k->src << 32 | k->dst) ^
+		     (((uint64_t)k->sport << 24 | (uint64_t)k->dport << 8 | k->proto) *
+		      0x9e3779b97f4a7c15ull);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* Fibonacci hashing: the top bits of a multiply spread prefixes that
+ * differ in any bit. */
+static inline uint32_t filter_bit(uint32_t addr)
+{
+	return (addr * 0x9e3779b1u) >> (32 - FILTER_LOG2);
+}
+
+static inline bool filter_has(const uint64_t *filter, uint32_t addr)
+{
+	uint32_t b = filter_bit(addr);
+
+	return (filter[b / 64] >> (b % 64)) & 1;
+}
+
+static inline void filter_add(uint64_t *filter, uint32_t addr)
+{
+	uint32_t b = filter_bit(addr);
+
+	filter[b / 64] |= 1ull << (b % 64);
+}
+
+static inline bool key_equal(const struct spd_key *a, const struct spd_key *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
+	       a->dport == b->dport && a->proto == b->proto;
+}
+
+static inline struct spd_key key_masked(const struct spd_tuple *t, const struct spd_key *k)
+{
+	return (struct spd_key){
+		.src = k->src & t->src_mask,
+		.dst = k->dst & t->dst_mask,
+		.sport = k->sport & t->sport_mask,
+		.dport = k->dport & t->dport_mask,
+		.proto = k->proto & t->proto_mask,
+	};
+}
+
+/* The first policy of tuple t that matches the packet, or NO_POLICY. */
+static inline uint32_t tuple_find(const struct spd_tuple *t, const struct spd_key *pkt)
+{
+	struct spd_key k = key_masked(t, pkt);
+	uint32_t i;
+
+	if (!filter_has(t->src_filter, k.src) || !filter_has(t->dst_filter, k.dst))
+		return NO_POLICY;
+	for (i = key_hash(&k) & t->slot_mask; t->slots[i].pos; i = (i + 1) & t->slot_mask)
+		if (key_equal(&t->slots[i].key, &k))
+			return t->slots[i].pos - 1;
+	return NO_POLICY;
+}
+
+static inline uint32_t index_lookup(const struct gw_spd_index *ix, const struct spd_key *pkt)
+{
+	uint32_t best = NO_POLICY, t;
+
+	for (t = 0; t < ix->n_tuples && ix->tuples[t].first < best; t++) {
+		uint32_t hit = tuple_find(&ix->tuples[t], pkt);
+
+		if (hit < best)
+			best = hit;
+	}
+	return best;
+}
+
+/* A protocol other than "all" above 255 is no IP protocol: it never
+ * matches (the linear scan compares it with a uint8_t) and is left out. */
+static bool policy_can_match(const struct gw_spd_policy *p)
+{
+	return p->protocol == GW_PROTOCOL_ALL || p->protocol <= UINT8_MAX;
+}
+
+static unsigned policy_shape(const struct gw_spd_policy *p)
+{
+	return (unsigned)__builtin_popcount(p->src_mask) |
+	       (unsigned)__builtin_popcount(p->dst_mask) << 6 |
+	       (p->protocol == GW_PROTOCOL_ALL ? SHAPE_PROTO_ANY : 0) |
+	       (p->src_port == 0 ? SHAPE_SPORT_ANY : 0) | (p->dst_port == 0 ? SHAPE_DPORT_ANY : 0);
+}
+
+static struct spd_key policy_key(const struct gw_spd_policy *p)
+{
+	return (struct spd_key){
+		.src = p->src_addr,
+		.dst = p->dst_addr,
+		.sport = p->src_port,
+		.dport = p->dst_port,
+		.proto = p->protocol == GW_PROTOCOL_ALL ? 0 : (uint8_t)p->protocol,
+	};
+}
+
+static int tuple_init(struct spd_tuple *t, unsigned shape, uint32_t n_policies)
+{
+	uint32_t slots = rte_align32pow2(n_policies * 2);
+
+	if (slots < TUPLE_MIN_SLOTS)
+		slots = TUPLE_MIN_SLOTS;
+	t->first = NO_POLICY;
+	t->src_mask = gw_prefix_mask(shape & 63);
+	t->dst_mask = gw_prefix_mask((shape >> 6) & 63);
+	t->proto_mask = shape & SHAPE_PROTO_ANY ? 0 : UINT8_MAX;
+	t->sport_mask = shape & SHAPE_SPORT_ANY ? 0 : UINT16_MAX;
+	t->dport_mask = shape & SHAPE_DPORT_ANY ? 0 : UINT16_MAX;
+	t->slot_mask = slots - 1;
+	t->slots = gw_dp_zalloc_big((size_t)slots * sizeof(*t->slots));
+	return t->slots ? 0 : -ENOMEM;
+}
+
+/* Policies are inserted in SPD order, so a key already present belongs to
+ * an earlier policy, which wins: the later one is shadowed for that key. */
+static void tuple_insert(struct spd_tuple *t, const struct spd_key *k, uint32_t policy)
+{
+	uint32_t i;
+
+	if (t->first == NO_POLICY)
+		t->first = policy;
+	filter_add(t->src_filter, k->src);
+	filter_add(t->dst_filter, k->dst);
+	for (i = key_hash(k) & t->slot_mask; t->slots[i].pos; i = (i + 1) & t->slot_mask)
+		if (key_equal(&t->slots[i].key, k))
+			return;
+	t->slots[i].key = *k;
+	t->slots[i].pos = policy + 1;
+}
+
+static int tuple_cmp_first(const void *a, const void *b)
+{
+	uint32_t x = ((const struct spd_tuple *)a)->first, y = ((const struct spd_tuple *)b)->first;
+
+	return x < y ? -1 : x > y;
+}
+
+static void index_free(struct gw_spd_index *ix)
+{
+	uint32_t t;
+
+	if (!ix)
+		return;
+	for (t = 0; t < ix->n_tuples; t++)
+		free(ix->tuples[t].slots);
+	free(ix);
+}
+
+/* One tuple per shape in use; shape_map: policies per shape on entry,
+ * the shape's tuple on return. */
+static struct gw_spd_index *index_alloc_tuples(uint32_t *shape_map)
+{
+	struct gw_spd_index *ix;
+	uint32_t n = 0, s;
+
+	for (s = 0; s < SHAPE_COUNT; s++)
+		n += shape_map[s] != 0;
+	ix = calloc(1, sizeof(*ix) + (size_t)n * sizeof(ix->tuples[0]));
+	if (!ix)
+		return NULL;
+	ix->bytes = sizeof(*ix) + (size_t)n * sizeof(ix->tuples[0]);
+	for (s = 0; s < SHAPE_COUNT; s++) {
+		struct spd_tuple *t = &ix->tuples[ix->n_tuples];
+
+		if (!shape_map[s])
+			continue;
+		if (tuple_init(t, s, shape_map[s]) != 0) {
+			index_free(ix);
+			return NULL;
+		}
+		ix->bytes += (size_t)(t->slot_mask + 1) * sizeof(*t->slots);
+		shape_map[s] = ix->n_tuples++;
+	}
+	return ix;
+}
+
+/* O(policies + shapes): count the shapes, size one hash per shape, insert
+ * in SPD order, sort the tuples by their first policy. */
+static int index_build(struct gw_spd *spd)
+{
+	uint32_t *shape_map = calloc(SHAPE_COUNT, sizeof(*shape_map));
+	uint32_t i;
+
+	if (!shape_map)
+		return -ENOMEM;
+	for (i = 0; i < spd->n; i++)
+		if (policy_can_match(&spd->p[i]))
+			shape_map[policy_shape(&spd->p[i])]++;
+	spd->index = index_alloc_tuples(shape_map);
+	if (spd->index) {
+		for (i = 0; i < spd->n; i++) {
+			const struct gw_spd_policy *p = &spd->p[i];
+			struct spd_key k = policy_key(p);
+
+			if (policy_can_match(p))
+				tuple_insert(&spd->index->tuples[shape_map[policy_shape(p)]], &k, i);
+		}
+		qsort(spd->index->tuples, spd->index->n_tuples, sizeof(spd->index->tuples[0]),
+		      tuple_cmp_first);
+	}
+	free(shape_map);
+	return spd->index ? 0 : -ENOMEM;
+}
+
+size_t gw_spd_index_bytes(const struct gw_spd *spd)
+{
+	return spd && spd->index ? spd->index->bytes : 0;
+}
+
+uint32_t gw_spd_index_tuples(const struct gw_spd *spd)
+{
+	return spd && spd->index ? spd->index->n_tuples : 0;
+}
+
 /* ---- compiling */
 
 /* The effective selector (model.h applies the seed's default of
@@ -142,10 +433,9 @@ static struct gw_sa *policy_sa(const struct gw_config *c, const struct gw_sad *s
 /* Derive the identities again and find them: the SAD deduplicated them, so
  * a policy sharing a template points at the SAs another policy made. */
 static void attach_sas(struct gw_spd_policy *sp, const struct gw_config *c,
-		       const struct gw_sad *sad, const struct gw_policy *pol)
+		       const struct gw_sad *sad, const struct gw_policy *pol,
+		       const struct gw_manual_sa *t)
 {
-	const struct gw_manual_sa *t = gw_manual_sa_of(c, pol);
-
 	if (!t)
 		return;
 	if (pol->ipsec_protocols & GW_PROTO_AH) {
@@ -212,7 +502,7 @@ static int index_by_uid(struct gw_spd *spd)
 {
 	uint32_t i;
 
-	spd->by_uid = malloc((spd->n ? spd->n : 1) * sizeof(*spd->by_uid));
+	spd->by_uid = gw_dp_zalloc_big((spd->n ? spd->n : 1) * sizeof(*spd->by_uid));
 	if (!spd->by_uid)
 		return -ENOMEM;
 	for (i = 0; i < spd->n; i++)
@@ -263,7 +553,8 @@ static void resolve_outer(struct gw_spd *spd)
 }
 
 static void compile_policy(struct gw_spd_policy *sp, const struct gw_config *c,
-			   const struct gw_sad *sad, const struct gw_spd *spd, uint32_t idx)
+			   const struct gw_manual_sa *tmpl, const struct gw_sad *sad,
+			   const struct gw_spd *spd, uint32_t idx)
 {
 	const struct gw_policy *pol = &c->policies.v[idx];
 
@@ -278,16 +569,16 @@ static void compile_policy(struct gw_spd_policy *sp, const struct gw_config *c,
 	sp->tunnel = pol->tunnel;
 	sp->sa_src = pol->sa_src_address;
 	sp->sa_dst = pol->sa_dst_address;
-	sp->manual = gw_manual_sa_of(c, pol) != NULL;
+	sp->manual = tmpl != NULL;
 	if (pol->action == GW_ACTION_ENCRYPT)
-		attach_sas(sp, c, sad, pol);
+		attach_sas(sp, c, sad, pol, tmpl);
 	sp->counters = gw_spd_counters(spd, pol->uid);
 	sp->uid = pol->uid;
 	sp->cfg_index = idx;
 }
 
-struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_sad *sad,
-			    const struct gw_spd *prev, struct gw_err *err)
+struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_manual_sa *const *tmpl,
+			    const struct gw_sad *sad, const struct gw_spd *prev, struct gw_err *err)
 {
 	struct gw_spd *spd = calloc(1, sizeof(*spd));
 	uint32_t i;
@@ -296,14 +587,21 @@ struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_sad *sad,
 		goto nomem;
 	if (check_unique_uids(spd, err) != 0)
 		goto fail;
-	spd->p = calloc(c->policies.n ? c->policies.n : 1, sizeof(*spd->p));
+	spd->p = gw_dp_zalloc_big((c->policies.n ? c->policies.n : 1) * sizeof(*spd->p));
 	if (!spd->p)
 		goto nomem;
 	for (i = 0; i < c->policies.n; i++)
 		if (!c->policies.v[i].disabled)
-			compile_policy(&spd->p[spd->n++], c, sad, spd, i);
+			compile_policy(&spd->p[spd->n++], c, tmpl[i], sad, spd, i);
 	if (attach_negotiated(spd, sad) != 0)
 		goto nomem;
+	if (spd->n > GW_SPD_LINEAR_MAX && index_build(spd) != 0) {
+		if (err)
+			gw_err_set(err, GW_MENU_POLICY, -1, NULL,
+				   "policy: building the SPD lookup index (%u policies): %s", spd->n,
+				   strerror(ENOMEM));
+		goto fail;
+	}
 	resolve_outer(spd);
 	return spd;
 nomem:
@@ -330,6 +628,7 @@ void gw_spd_free(struct gw_spd *spd, const struct gw_spd *keep)
 		if (gw_spd_counters(keep, pc->uid) != pc)
 			free(pc);
 	}
+	index_free(spd->index);
 	free(spd->counters);
 	free(spd->by_uid);
 	free(spd->p);
@@ -347,8 +646,9 @@ static inline bool policy_matches(const struct gw_spd_policy *p, uint32_t src, u
 	       (p->dst_port == 0 || p->dst_port == dport);
 }
 
-const struct gw_spd_policy *gw_spd_lookup(const struct gw_spd *spd, uint32_t src, uint32_t dst,
-					  uint8_t proto, uint16_t sport, uint16_t dport)
+static const struct gw_spd_policy *linear_lookup(const struct gw_spd *spd, uint32_t src,
+						 uint32_t dst, uint8_t proto, uint16_t sport,
+						 uint16_t dport)
 {
 	uint32_t i;
 
@@ -358,14 +658,37 @@ const struct gw_spd_policy *gw_spd_lookup(const struct gw_spd *spd, uint32_t src
 	return NULL;
 }
 
+const struct gw_spd_policy *gw_spd_lookup(const struct gw_spd *spd, uint32_t src, uint32_t dst,
+					  uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	struct spd_key k = {.src = src, .dst = dst, .sport = sport, .dport = dport, .proto = proto};
+	uint32_t i;
+
+	if (!spd->index)
+		return linear_lookup(spd, src, dst, proto, sport, dport);
+	i = index_lookup(spd->index, &k);
+	return i == NO_POLICY ? NULL : &spd->p[i];
+}
+
+void gw_spd_prefetch(const struct gw_spd *spd, uint32_t src, uint32_t dst, uint8_t proto,
+		     uint16_t sport, uint16_t dport)
+{
+	struct spd_key pkt = {.src = src, .dst = dst, .sport = sport, .dport = dport, .proto = proto};
+	uint32_t t;
+
+	for (t = 0; spd->index && t < spd->index->n_tuples && t < SPD_PREFETCH_TUPLES; t++) {
+		const struct spd_tuple *tp = &spd->index->tuples[t];
+		struct spd_key k = key_masked(tp, &pkt);
+
+		if (filter_has(tp->src_filter, k.src) && filter_has(tp->dst_filter, k.dst))
+			rte_prefetch0(&tp->slots[key_hash(&k) & tp->slot_mask]);
+	}
+}
+
+/* The same selectors with the packet's ends swapped: one index serves both. */
 const struct gw_spd_policy *gw_spd_lookup_reverse(const struct gw_spd *spd, uint32_t src,
 						  uint32_t dst, uint8_t proto, uint16_t sport,
 						  uint16_t dport)
 {
-	uint32_t i;
-
-	for (i = 0; i < spd->n; i++)
-		if (policy_matches(&spd->p[i], dst, src, proto, dport, sport))
-			return &spd->p[i];
-	return NULL;
+	return gw_spd_lookup(spd, dst, src, proto, dport, sport);
 }

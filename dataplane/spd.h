@@ -99,9 +99,18 @@ struct gw_spd_policy {
 	uint32_t cfg_index; /* index in the config's policy menu */
 };
 
+/* Up to this many policies a lookup scans them in order (a few compares
+ * beat hashing); above, it uses the tuple-space index (spd.c). */
+#define GW_SPD_LINEAR_MAX 8
+
+struct gw_spd_index;
+
 struct gw_spd {
 	uint32_t n;
 	struct gw_spd_policy *p; /* first match wins */
+	/* The lookup structure over p, built with it and as immutable; NULL
+	 * when n <= GW_SPD_LINEAR_MAX. */
+	struct gw_spd_index *index;
 	/* Every config policy's stats block (disabled ones too), by uid. */
 	uint32_t n_counters;
 	struct gw_policy_counters **counters;
@@ -118,12 +127,13 @@ struct gw_spd_uid_ref {
 const struct gw_spd_policy *gw_spd_by_uid(const struct gw_spd *spd, uint32_t uid);
 
 /*
- * Compile the enabled policies of c, pointing at the SAs of sad, and take
+ * Compile the enabled policies of c (tmpl: their templates,
+ * gw_manual_sa_resolve), pointing at the SAs of sad, and take
  * the stats blocks of prev (may be NULL) by uid, new zeroed ones otherwise.
  * NULL with err set on allocation failure or a duplicate policy uid.
  */
-struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_sad *sad,
-			    const struct gw_spd *prev, struct gw_err *err);
+struct gw_spd *gw_spd_build(const struct gw_config *c, const struct gw_manual_sa *const *tmpl,
+			    const struct gw_sad *sad, const struct gw_spd *prev, struct gw_err *err);
 
 /* Free the SPD and every stats block that `keep` (may be NULL) does not hold.
  * SAs belong to the SAD, not to the SPD. */
@@ -136,10 +146,19 @@ struct gw_policy_counters *gw_spd_counters(const struct gw_spd *spd, uint32_t ui
  * Outbound (forward / locally originated) lookup, first match wins; NULL
  * means no policy matched (the seed's default "accept all"). Addresses and
  * ports host order; pass ports 0 for protocols without ports, and a policy
- * with a port then does not match.
+ * with a port then does not match. The cost does not grow with the number
+ * of policies, only with the number of distinct selector shapes (spd.c).
  */
 const struct gw_spd_policy *gw_spd_lookup(const struct gw_spd *spd, uint32_t src, uint32_t dst,
 					  uint8_t proto, uint16_t sport, uint16_t dport);
+
+/*
+ * Start loading what gw_spd_lookup (same arguments) will read from a big
+ * SPD, so that a burst's lookups overlap their cache misses: call it for
+ * every packet of a burst, then look them up. A no-op for a linear SPD.
+ */
+void gw_spd_prefetch(const struct gw_spd *spd, uint32_t src, uint32_t dst, uint8_t proto,
+		     uint16_t sport, uint16_t dport);
 
 /*
  * The seed's incoming policy check: the SPD "reversing its matching rules",
@@ -149,6 +168,11 @@ const struct gw_spd_policy *gw_spd_lookup(const struct gw_spd *spd, uint32_t src
 const struct gw_spd_policy *gw_spd_lookup_reverse(const struct gw_spd *spd, uint32_t src,
 						  uint32_t dst, uint8_t proto, uint16_t sport,
 						  uint16_t dport);
+
+/* Memory of the lookup index in bytes (0 for a linear SPD), and the
+ * number of selector shapes (tuples) a lookup may probe. */
+size_t gw_spd_index_bytes(const struct gw_spd *spd);
+uint32_t gw_spd_index_tuples(const struct gw_spd *spd);
 
 /* Whether sa is one of the policy's inbound SAs (post-decryption check). */
 static inline bool gw_spd_policy_has_in_sa(const struct gw_spd_policy *pol, const struct gw_sa *sa)

@@ -23,22 +23,29 @@ struct gw_tables *gw_tables_build_dyn(const struct gw_config *c, const struct gw
 				      struct gw_err *err)
 {
 	struct gw_tables *t = calloc(1, sizeof(*t));
+	/* Each policy's template, found once for both builds. */
+	const struct gw_manual_sa **tmpl = gw_manual_sa_resolve(c);
 
-	if (!t) {
+	if (!t || !tmpl) {
 		if (err)
 			gw_err_set(err, -1, -1, NULL, "tables: %s", strerror(ENOMEM));
+		free(t);
+		free(tmpl);
 		return NULL;
 	}
 	t->generation = prev ? prev->generation + 1 : 1;
 	t->fib = prev ? prev->fib : NULL;
-	t->sad = gw_sad_build(c, prev ? prev->sad : NULL, flush_sas, dyn, n_dyn, time(NULL), err);
+	t->sad = gw_sad_build(c, tmpl, prev ? prev->sad : NULL, flush_sas, dyn, n_dyn, time(NULL),
+			      err);
 	if (!t->sad)
 		goto fail;
-	t->spd = gw_spd_build(c, t->sad, prev ? prev->spd : NULL, err);
+	t->spd = gw_spd_build(c, tmpl, t->sad, prev ? prev->spd : NULL, err);
 	if (!t->spd)
 		goto fail;
+	free(tmpl);
 	return t;
 fail:
+	free(tmpl);
 	gw_tables_retire(t, prev);
 	return NULL;
 }
