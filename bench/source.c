@@ -317,6 +317,20 @@ static void snapshot(struct b_run *r, double dt)
 	}
 }
 
+/* Once a second, after the counts were taken: the per-second block, the
+ * neighbours refreshed every 20 s (inside the 30 s reachable time: a
+ * refresh racing a lookup costs a burst, docs/performance.md), and
+ * control's timers. */
+static void each_second(struct b_run *r, uint64_t now, uint64_t hz, uint64_t *last_sec, uint64_t *next_sec)
+{
+	snapshot(r, (double)(now - *last_sec) / (double)hz);
+	if (++r->seconds % 20 == 0)
+		b_neigh_refresh(r);
+	gw_ctl_tick(&r->ctl);
+	*last_sec = now;
+	*next_sec = now + hz;
+}
+
 static void update_rx(struct b_run *r)
 {
 	unsigned w, p;
@@ -436,14 +450,7 @@ static int run_inline(struct b_run *r)
 		}
 		if (now >= next_sec) {
 			update_rx(r);
-			snapshot(r, (double)(now - last_sec) / (double)hz);
-			/* Every 20 s, inside the 30 s reachable time: a refresh
-			 * racing a lookup costs a burst (docs/performance.md). */
-			if (++r->seconds % 20 == 0)
-				b_neigh_refresh(r);
-			gw_ctl_tick(&r->ctl);
-			last_sec = now;
-			next_sec = now + hz;
+			each_second(r, now, hz, &last_sec, &next_sec);
 		}
 	}
 	r->stop = true;
@@ -566,12 +573,7 @@ static int pcap_run(struct b_run *r)
 		gw_ctl_poll(&r->ctl);
 		if (now >= next_sec) {
 			pcap_count(r);
-			snapshot(r, (double)(now - last_sec) / (double)hz);
-			if (++r->seconds % 20 == 0)
-				b_neigh_refresh(r);
-			gw_ctl_tick(&r->ctl);
-			last_sec = now;
-			next_sec = now + hz;
+			each_second(r, now, hz, &last_sec, &next_sec);
 		}
 	}
 	/* Counts and CPU time at the same instant, then stop. */
@@ -622,14 +624,7 @@ int b_run_traffic(struct b_run *r)
 		}
 		if (now >= next_sec) {
 			update_rx(r);
-			snapshot(r, (double)(now - last_sec) / (double)hz);
-			/* Every 20 s, inside the 30 s reachable time: a refresh
-			 * racing a lookup costs a burst (docs/performance.md). */
-			if (++r->seconds % 20 == 0)
-				b_neigh_refresh(r);
-			gw_ctl_tick(&r->ctl);
-			last_sec = now;
-			next_sec = now + hz;
+			each_second(r, now, hz, &last_sec, &next_sec);
 		}
 	}
 	update_rx(r);
