@@ -97,6 +97,7 @@ static int make_l3(struct gw_dp *dp, unsigned i, char *err, size_t errlen)
 	struct gw_l3_ctx_conf lc = {
 		.tx_queue = (uint16_t)(ctl ? 0 : i), .neigh = dp->neigh, .neigh_ring = dp->neigh_ring,
 		.local_out = ctl ? NULL : gw_path_l3_local_out, .local_out_arg = ctl ? NULL : &dp->paths[i],
+		.ip_id_lane = 2 * i + 1, .ip_id_lanes = gw_ip_id_lanes(dp->n_workers),
 	};
 
 	dp->frag[i] = gw_frag_create(&fc);
@@ -138,6 +139,7 @@ static int make_paths(struct gw_dp *dp, struct gw_worker_counters *counters, cha
 			snprintf(err, errlen, "intel-ipsec-mb manager for worker %u: out of memory", i);
 			return -1;
 		}
+		gw_crypto_ctx_set_ip_id_lane(p->crypto, 2 * i, gw_ip_id_lanes(dp->n_workers));
 	}
 	return 0;
 }
@@ -409,7 +411,7 @@ int gw_dp_send_udp(struct gw_dp *dp, const struct gw_tables *live, uint32_t src,
 	memset(ip, 0, sizeof(*ip) + sizeof(*udp));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)tot);
-	ip->packet_id = rte_cpu_to_be_16(l3->ip_id++);
+	ip->packet_id = rte_cpu_to_be_16(gw_ip_id_next(&l3->ip_id));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = rte_cpu_to_be_32(src);

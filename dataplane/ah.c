@@ -90,7 +90,7 @@ static struct rte_ipv4_hdr *outb_grow(struct gw_crypto_ctx *ctx, struct rte_mbuf
 
 	if (c->tunnel) {
 		gw_ipv4_outer(ip, (const struct rte_ipv4_hdr *)(p + front), sa, df, IPPROTO_AH,
-			      tot + front, ctx->ip_id++);
+			      tot + front, gw_ip_id_next(&ctx->ip_id));
 		return ip;
 	}
 	memmove(p, p + front, sizeof(*ip));

@@ -390,6 +390,11 @@ void gw_crypto_rnd_reserve(struct gw_crypto_ctx *ctx, unsigned bytes)
 
 /* ---- per-worker context */
 
+void gw_crypto_ctx_set_ip_id_lane(struct gw_crypto_ctx *ctx, unsigned lane, unsigned lanes)
+{
+	gw_ip_id_init(&ctx->ip_id, lane, lanes, ctx->ip_id.next);
+}
+
 struct gw_crypto_ctx *gw_crypto_ctx_new(void)
 {
 	struct gw_crypto_ctx *ctx;
@@ -409,7 +414,8 @@ struct gw_crypto_ctx *gw_crypto_ctx_new(void)
 		goto fail;
 	IMB_AES_KEYEXP_128(ctx->mgr, seed, ctx->drbg_key, dec);
 	memcpy(ctx->drbg_ctr, seed + 16, 16);
-	memcpy(&ctx->ip_id, seed + 32, 2);
+	memcpy(&ctx->ip_id.next, seed + 32, 2);
+	gw_ip_id_init(&ctx->ip_id, 0, 1, ctx->ip_id.next);
 	explicit_bzero(seed, sizeof(seed));
 	explicit_bzero(dec, sizeof(dec));
 	drbg_refill(ctx);

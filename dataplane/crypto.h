@@ -27,6 +27,7 @@
 #include <intel-ipsec-mb.h>
 #include <rte_byteorder.h>
 
+#include "ip_id.h"
 #include "sa.h"
 
 /* Packets per crypto round: a longer burst is processed in rounds of this. */
@@ -53,6 +54,9 @@ void gw_sa_crypto_free(struct gw_sa *sa);
  * Call it on the worker's own lcore (first touch puts it on its NUMA node).
  * NULL on failure (no memory, no entropy, no usable intel-ipsec-mb). */
 struct gw_crypto_ctx *gw_crypto_ctx_new(void);
+/* Its outer IPv4 IDs from lane `lane` of `lanes` (ip_id.h); a new context
+ * has the whole space (lane 0 of 1). */
+void gw_crypto_ctx_set_ip_id_lane(struct gw_crypto_ctx *ctx, unsigned lane, unsigned lanes);
 void gw_crypto_ctx_free(struct gw_crypto_ctx *ctx);
 /* Name of the intel-ipsec-mb code path in use ("avx512", ...), for logs. */
 const char *gw_crypto_ctx_arch(const struct gw_crypto_ctx *ctx);
@@ -138,7 +142,7 @@ struct gw_crypto_slot {
 struct gw_crypto_ctx {
 	IMB_MGR *mgr;
 	IMB_ARCH arch;
-	uint16_t ip_id;     /* outer IPv4 identification, per worker */
+	struct gw_ip_id ip_id; /* outer IPv4 identification: this worker's lane */
 	uint32_t rnd_pos;   /* next unused byte of rnd[] */
 	uint8_t drbg_ctr[16];
 	uint32_t drbg_key[60] __attribute__((aligned(16)));

@@ -63,7 +63,7 @@ static uint8_t *outb_grow(struct gw_crypto_ctx *ctx, struct rte_mbuf *m, struct 
 	tot = rte_pktmbuf_data_len(m);
 	if (L->hl == 0) {
 		gw_ipv4_outer(ip, (const struct rte_ipv4_hdr *)(p + L->front), sa, df, IPPROTO_ESP,
-			      tot, ctx->ip_id++);
+			      tot, gw_ip_id_next(&ctx->ip_id));
 		return p + sizeof(*ip);
 	}
 	/* Transport: the IP header moves to the front, ESP goes after it. */

@@ -197,7 +197,7 @@ static void fill_error(struct gw_l3_ctx *ctx, struct icmp_error_hdr *h, uint32_t
 	h->ip.version_ihl = RTE_IPV4_VHL_DEF;
 	h->ip.type_of_service = ICMP_ERROR_TOS;
 	h->ip.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*h) + q));
-	h->ip.packet_id = rte_cpu_to_be_16(ctx->ip_id++);
+	h->ip.packet_id = rte_cpu_to_be_16(gw_ip_id_next(&ctx->ip_id));
 	h->ip.fragment_offset = 0;
 	h->ip.time_to_live = ICMP_TTL;
 	h->ip.next_proto_id = IPPROTO_ICMP;

@@ -73,7 +73,8 @@ void gw_l3_ctx_init(struct gw_l3_ctx *ctx, const struct gw_l3_ctx_conf *conf)
 	ctx->local_out_arg = conf->local_out_arg;
 	ctx->tx.queue_id = conf->tx_queue;
 	ctx->hz = rte_get_tsc_hz();
-	ctx->ip_id = (uint16_t)rte_rdtsc();
+	gw_ip_id_init(&ctx->ip_id, conf->ip_id_lane, conf->ip_id_lanes ? conf->ip_id_lanes : 1,
+		      (uint16_t)rte_rdtsc());
 	for (k = 0; k < GW_ICMP_RL_COUNT; k++)
 		ratelimit_init(&ctx->icmp_rl[k], rate, burst, ctx->hz);
 }

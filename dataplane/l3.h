@@ -44,6 +44,7 @@
 #include <rte_ring.h>
 
 #include "fields.h"
+#include "ip_id.h"
 #include "model.h"
 #include "ports.h"
 
@@ -362,7 +363,7 @@ struct gw_l3_ctx {
 	gw_l3_local_out_fn local_out;
 	void *local_out_arg;
 	uint64_t hz;
-	uint16_t ip_id; /* IP ID of packets we originate */
+	struct gw_ip_id ip_id; /* IP IDs of packets we originate: this thread's lane */
 	uint32_t punt_ip;       /* last next hop punted, with punt_ifidx, punt_at */
 	uint16_t punt_ifidx;
 	uint64_t punt_at;
@@ -387,6 +388,7 @@ struct gw_l3_ctx_conf {
 	uint32_t icmp_burst;    /* 0 = 50 */
 	gw_l3_local_out_fn local_out; /* NULL: direct output */
 	void *local_out_arg;
+	unsigned ip_id_lane, ip_id_lanes; /* ip_id.h; 0 lanes: the whole space */
 };
 
 void gw_l3_ctx_init(struct gw_l3_ctx *ctx, const struct gw_l3_ctx_conf *conf);

@@ -1377,6 +1377,36 @@ static int env_init(void)
 	return 0;
 }
 
+/* IP ID lanes (ip_id.h): the generators of one dataplane never hand out
+ * the same ID, not even across the wrap at 65536, and each one still uses
+ * every value of its lane before repeating. */
+static void test_ip_id_lanes(void **state)
+{
+	enum { WORKERS = 3 };
+	unsigned lanes = gw_ip_id_lanes(WORKERS); /* 8, rounded up from 8 */
+	static uint8_t owner[65536];
+	struct gw_ip_id g[2 * (WORKERS + 1)];
+
+	(void)state;
+	memset(owner, 0xff, sizeof(owner));
+	for (unsigned l = 0; l < lanes; l++)
+		gw_ip_id_init(&g[l], l, lanes, (uint16_t)(l * 40503u + 12345u));
+	/* two full turns of every lane */
+	for (unsigned k = 0; k < 2 * 65536 / 8; k++)
+		for (unsigned l = 0; l < lanes; l++) {
+			uint16_t id = gw_ip_id_next(&g[l]);
+
+			assert_true(owner[id] == 0xff || owner[id] == l);
+			owner[id] = (uint8_t)l;
+		}
+	for (unsigned i = 0; i < 65536; i++)
+		assert_int_not_equal(owner[i], 0xff); /* 8 lanes x 8192 = all */
+	/* 5 workers: 12 lanes, rounded up to 16 */
+	gw_ip_id_init(&g[0], 11, gw_ip_id_lanes(5), 0xffff);
+	assert_int_equal(g[0].step, 16);
+	assert_int_equal(g[0].next & 15, 11);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define T_NOFIB(f) cmocka_unit_test_setup_teardown(f, setup_nofib, teardown)
 
@@ -1384,6 +1414,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_names),
+		cmocka_unit_test(test_ip_id_lanes),
 		T_NOFIB(test_lpm_longest_match),
 		T_NOFIB(test_connected_vs_static),
 		T_NOFIB(test_route_refused),
