@@ -615,27 +615,27 @@ static void test_seed_peer_print(void **state)
 	const struct gw_peer *p;
 
 	(void)state;
-	/* ip ipsec peer> add address=10.0.0.147/32 secret=gwejimezyfopmekun */
-	p = obj_at(GW_MENU_PEER, add(GW_MENU_PEER, "address=10.0.0.147/32 secret=gwejimezyfopmekun"));
+	/* ip ipsec peer> add address=198.19.100.147/32 secret=gwejimezyfopmekun */
+	p = obj_at(GW_MENU_PEER, add(GW_MENU_PEER, "address=198.19.100.147/32 secret=gwejimezyfopmekun"));
 	assert_string_equal(render(GW_MENU_PEER, p, GW_FIELD_PRINT),
-			    "address=10.0.0.147/32:500 secret=\"gwejimezyfopmekun\" "
+			    "address=198.19.100.147/32:500 secret=\"gwejimezyfopmekun\" "
 			    "generate-policy=no exchange-mode=main send-initial-contact=yes "
 			    "proposal-check=strict hash-algorithm=md5 enc-algorithm=3des "
 			    "dh-group=modp1024 lifetime=1d lifebytes=0");
 	/* SonicWALL example, with its "hash-algorithm=sha" and "address=...:500" */
 	p = obj_at(GW_MENU_PEER,
-		   add(GW_MENU_PEER, "address=10.0.0.81:500 exchange-mode=main "
+		   add(GW_MENU_PEER, "address=198.19.100.81:500 exchange-mode=main "
 				     "send-initial-contact=no proposal-check=obey "
 				     "hash-algorithm=sha enc-algorithm=3des dh-group=modp1024 "
 				     "secret=\"********\""));
 	assert_string_equal(render(GW_MENU_PEER, p, GW_FIELD_PRINT),
-			    "address=10.0.0.81/32:500 secret=\"********\" generate-policy=no "
+			    "address=198.19.100.81/32:500 secret=\"********\" generate-policy=no "
 			    "exchange-mode=main send-initial-contact=no proposal-check=obey "
 			    "hash-algorithm=sha1 enc-algorithm=3des dh-group=modp1024 "
 			    "lifetime=1d lifebytes=0");
-	add(GW_MENU_PEER, "address=1.0.0.0/24 secret=roberkenon generate-policy=yes");
-	add(GW_MENU_PEER, "address=10.0.1.2 secret=test_key enc-algorithm=des");
-	add(GW_MENU_PEER, "address=1.0.0.2 exchange-mode=aggressive secret=sviestapika");
+	add(GW_MENU_PEER, "address=198.18.200.0/24 secret=roberkenon generate-policy=yes");
+	add(GW_MENU_PEER, "address=198.19.101.2 secret=test_key enc-algorithm=des");
+	add(GW_MENU_PEER, "address=198.18.200.2 exchange-mode=aggressive secret=sviestapika");
 	expect_valid();
 }
 
@@ -644,13 +644,13 @@ static void test_seed_policy_print(void **state)
 	const struct gw_policy *p;
 
 	(void)state;
-	/* ip ipsec policy> add sa-src-address=10.0.0.147 sa-dst-address=10.0.0.148 action=encrypt */
-	p = obj_at(GW_MENU_POLICY, add(GW_MENU_POLICY, "sa-src-address=10.0.0.147 "
-						       "sa-dst-address=10.0.0.148 action=encrypt"));
+	/* ip ipsec policy> add sa-src-address=198.19.100.147 sa-dst-address=198.19.100.148 action=encrypt */
+	p = obj_at(GW_MENU_POLICY, add(GW_MENU_POLICY, "sa-src-address=198.19.100.147 "
+						       "sa-dst-address=198.19.100.148 action=encrypt"));
 	assert_string_equal(render(GW_MENU_POLICY, p, GW_FIELD_PRINT),
-			    "src-address=10.0.0.147/32:any dst-address=10.0.0.148/32:any "
+			    "src-address=198.19.100.147/32:any dst-address=198.19.100.148/32:any "
 			    "protocol=all action=encrypt level=require ipsec-protocols=esp "
-			    "tunnel=no sa-src-address=10.0.0.147 sa-dst-address=10.0.0.148 "
+			    "tunnel=no sa-src-address=198.19.100.147 sa-dst-address=198.19.100.148 "
 			    "proposal=default manual-sa=none dont-fragment=clear");
 	/* print stats starts with src-address dst-address protocol */
 	assert_string_equal(fmt(GW_MENU_POLICY, p, "protocol"), "all");
@@ -690,14 +690,14 @@ static void test_seed_ah_example_valid(void **state)
 	assert_int_equal(sa->ah_spi.out, 0x100);
 	assert_string_equal(fmt(GW_MENU_MANUAL_SA, sa, "ah-spi"), "101/100");
 	assert_string_equal(fmt(GW_MENU_MANUAL_SA, sa, "ah-key"), "abcfed");
-	pi = add(GW_MENU_POLICY, "src-address=10.1.0.0/24 dst-address=10.2.0.0/24 "
+	pi = add(GW_MENU_POLICY, "src-address=198.19.110.0/24 dst-address=198.19.120.0/24 "
 				 "action=encrypt ipsec-protocols=ah tunnel=yes "
-				 "sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=ah-sa1");
+				 "sa-src=198.18.200.1 sa-dst=198.18.200.2 manual-sa=ah-sa1");
 	p = obj_at(GW_MENU_POLICY, pi);
 	assert_string_equal(render(GW_MENU_POLICY, p, GW_FIELD_PRINT),
-			    "src-address=10.1.0.0/24:any dst-address=10.2.0.0/24:any "
+			    "src-address=198.19.110.0/24:any dst-address=198.19.120.0/24:any "
 			    "protocol=all action=encrypt level=require ipsec-protocols=ah "
-			    "tunnel=yes sa-src-address=1.0.0.1 sa-dst-address=1.0.0.2 "
+			    "tunnel=yes sa-src-address=198.18.200.1 sa-dst-address=198.18.200.2 "
 			    "proposal=default manual-sa=ah-sa1 dont-fragment=clear");
 	/* The seed's literal template has no AH algorithm (null): AH without an
 	 * ICV protects nothing, so it is refused until it names one. */
@@ -706,12 +706,12 @@ static void test_seed_ah_example_valid(void **state)
 	set_ok(GW_MENU_MANUAL_SA, obj_at(GW_MENU_MANUAL_SA, si), "ah-key",
 	       "00112233445566778899aabbccddeeff");
 	/* transport mode with IKE (Router 1 of the minimal example) */
-	add(GW_MENU_POLICY, "sa-src=1.0.0.1 sa-dst=1.0.0.2 action=encrypt");
+	add(GW_MENU_POLICY, "sa-src=198.18.200.1 sa-dst=198.18.200.2 action=encrypt");
 	/* SonicWALL: policy with its own proposal */
 	add(GW_MENU_PROPOSAL, "name=sw-client auth-algorithms=md5 enc-algorithms=des");
-	add(GW_MENU_POLICY, "src-address=1.1.1.0/24 dst-address=10.0.0.81/32 action=encrypt "
-			    "ipsec-protocols=esp tunnel=yes sa-src-address=10.0.0.204 "
-			    "sa-dst-address=10.0.0.81 proposal=sw-client");
+	add(GW_MENU_POLICY, "src-address=198.18.211.0/24 dst-address=198.19.100.81/32 action=encrypt "
+			    "ipsec-protocols=esp tunnel=yes sa-src-address=198.19.100.204 "
+			    "sa-dst-address=198.19.100.81 proposal=sw-client");
 	expect_valid();
 }
 
@@ -894,12 +894,12 @@ static void test_policy_fields(void **state)
 	set_ok(GW_MENU_POLICY, p, "tunnel", "yes");
 	assert_true(p->tunnel);
 	/* aliases of sa-src-address / sa-dst-address */
-	set_ok(GW_MENU_POLICY, p, "sa-src", "1.0.0.1");
-	set_ok(GW_MENU_POLICY, p, "sa-dst", "1.0.0.2");
-	assert_int_equal(p->sa_src_address, ip("1.0.0.1"));
-	assert_int_equal(p->sa_dst_address, ip("1.0.0.2"));
-	set_bad(GW_MENU_POLICY, p, "sa-src", "1.0.0.256",
-		"invalid value \"1.0.0.256\" for sa-src-address: expected an IPv4 address");
+	set_ok(GW_MENU_POLICY, p, "sa-src", "198.18.200.1");
+	set_ok(GW_MENU_POLICY, p, "sa-dst", "198.18.200.2");
+	assert_int_equal(p->sa_src_address, ip("198.18.200.1"));
+	assert_int_equal(p->sa_dst_address, ip("198.18.200.2"));
+	set_bad(GW_MENU_POLICY, p, "sa-src", "198.18.200.256",
+		"invalid value \"198.18.200.256\" for sa-src-address: expected an IPv4 address");
 	/* references */
 	set_ok(GW_MENU_POLICY, p, "manual-sa", "sa1");
 	assert_string_equal(p->manual_sa, "sa1");
@@ -1197,7 +1197,7 @@ static void test_roundtrip(void **state)
 			    "action=encrypt level=use ipsec-protocols=ah,esp tunnel=yes "
 			    "sa-src-address=198.19.0.1 sa-dst-address=198.19.0.2 proposal=p2 "
 			    "manual-sa=sa1 dont-fragment=inherit");
-	add(GW_MENU_POLICY, "protocol=99 sa-src=1.0.0.1 sa-dst=1.0.0.2");
+	add(GW_MENU_POLICY, "protocol=99 sa-src=198.18.200.1 sa-dst=198.18.200.2");
 	add(GW_MENU_MANUAL_SA, "ah-algorithm=sha256 esp-auth-algorithm=md5 "
 			       "esp-enc-algorithm=aes-256-ctr ah-key=0x00ff/ff00 "
 			       "esp-auth-key=00112233445566778899aabbccddeeff "
@@ -1210,7 +1210,7 @@ static void test_roundtrip(void **state)
 	p = obj_at(GW_MENU_POLICY, 1);
 	set_ok(GW_MENU_POLICY, p, "src-address", fmt(GW_MENU_POLICY, p, "src-address"));
 	assert_true(p->src_address_set);
-	assert_int_equal(p->src_address.prefix.addr, ip("1.0.0.1"));
+	assert_int_equal(p->src_address.prefix.addr, ip("198.18.200.1"));
 	assert_int_equal(p->src_address.prefix.len, 32);
 }
 
@@ -1255,7 +1255,7 @@ static void test_validate_policy_refs(void **state)
 	uint32_t i;
 
 	(void)state;
-	i = add(GW_MENU_POLICY, "sa-src=1.0.0.1 sa-dst=1.0.0.2 action=encrypt proposal=nope");
+	i = add(GW_MENU_POLICY, "sa-src=198.18.200.1 sa-dst=198.18.200.2 action=encrypt proposal=nope");
 	expect_invalid(GW_MENU_POLICY, (int)i, "proposal", "proposal \"nope\" does not exist");
 	set_ok(GW_MENU_POLICY, obj_at(GW_MENU_POLICY, i), "proposal", "default");
 	expect_valid();
@@ -1370,7 +1370,7 @@ static void test_validate_esp_null_null(void **state)
 
 	(void)state;
 	s = add(GW_MENU_MANUAL_SA, "name=plain");
-	i = add(GW_MENU_POLICY, "action=encrypt sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=plain");
+	i = add(GW_MENU_POLICY, "action=encrypt sa-src=198.18.200.1 sa-dst=198.18.200.2 manual-sa=plain");
 	expect_invalid(GW_MENU_POLICY, (int)i, "manual-sa",
 		       "manual-sa \"plain\" has esp-enc-algorithm=null and esp-auth-algorithm=null");
 	/* AH with a null algorithm protects nothing: refused */
@@ -1488,8 +1488,8 @@ static void test_clone_independence(void **state)
 	struct gw_config copy;
 
 	(void)state;
-	add(GW_MENU_POLICY, "sa-src=1.0.0.1 sa-dst=1.0.0.2 action=encrypt");
-	add(GW_MENU_PEER, "address=1.0.0.2 secret=x");
+	add(GW_MENU_POLICY, "sa-src=198.18.200.1 sa-dst=198.18.200.2 action=encrypt");
+	add(GW_MENU_PEER, "address=198.18.200.2 secret=x");
 	add(GW_MENU_MANUAL_SA, "");
 	assert_int_equal(gw_config_clone(&copy, &cfg), 0);
 	assert_ptr_not_equal(copy.proposals.v, cfg.proposals.v);

@@ -32,7 +32,7 @@
 #define N_INDIRECT 511
 
 /* Topology: if0 198.18.0.1/24 (port 0), if1 198.19.0.1/24 (port 1);
- * 198.18.100.0/24 via 198.19.0.254; 10.0.0.0/8 via 198.18.0.254. */
+ * 198.18.100.0/24 via 198.19.0.254; 198.18.128.0/17 via 198.18.0.254. */
 #define IF0_ADDR IP(198, 18, 0, 1)
 #define IF1_ADDR IP(198, 19, 0, 1)
 #define HOST_A IP(198, 18, 0, 10)
@@ -240,7 +240,7 @@ static int setup(void **state)
 	struct gw_l3_if ifs[2];
 	struct gw_route routes[2] = {
 		mkroute(IP(198, 18, 100, 0), 24, GW_B),
-		mkroute(IP(10, 0, 0, 0), 8, IP(198, 18, 0, 254)),
+		mkroute(IP(198, 18, 128, 0), 17, IP(198, 18, 0, 254)),
 	};
 	struct gw_err err;
 
@@ -323,12 +323,12 @@ static void test_lpm_longest_match(void **state)
 {
 	struct gw_l3_if ifs[2];
 	struct gw_route routes[6] = {
-		mkroute(IP(10, 0, 0, 0), 8, IP(198, 18, 0, 254)),
-		mkroute(IP(10, 1, 0, 0), 16, IP(198, 19, 0, 254)),
-		mkroute(IP(10, 1, 2, 0), 24, IP(198, 18, 0, 253)),
-		mkroute(IP(10, 1, 2, 3), 32, IP(198, 19, 0, 253)),
+		mkroute(IP(198, 18, 128, 0), 17, IP(198, 18, 0, 254)),
+		mkroute(IP(198, 18, 192, 0), 18, IP(198, 19, 0, 254)),
+		mkroute(IP(198, 18, 194, 0), 24, IP(198, 18, 0, 253)),
+		mkroute(IP(198, 18, 194, 3), 32, IP(198, 19, 0, 253)),
 		mkroute(0, 0, IP(198, 18, 0, 200)),
-		mkroute(IP(10, 1, 2, 128), 25, IP(192, 0, 2, 1)), /* disabled: not checked */
+		mkroute(IP(198, 18, 194, 128), 25, IP(198, 19, 200, 1)), /* disabled: not checked */
 	};
 	uint32_t dst[1000];
 	struct gw_nh bulk[1000], one;
@@ -341,16 +341,16 @@ static void test_lpm_longest_match(void **state)
 	std_ifs(ifs);
 	f = gw_fib_build(ifs, 2, routes, 6, SOCKET_ID_ANY, &err);
 	assert_non_null(f);
-	expect_nh(f, IP(10, 9, 9, 9), IP(198, 18, 0, 254), 0, 0);
-	expect_nh(f, IP(10, 1, 9, 9), IP(198, 19, 0, 254), 1, 0);
-	expect_nh(f, IP(10, 1, 2, 9), IP(198, 18, 0, 253), 0, 0);
-	expect_nh(f, IP(10, 1, 2, 3), IP(198, 19, 0, 253), 1, 0);
-	expect_nh(f, IP(10, 1, 2, 200), IP(198, 18, 0, 253), 0, 0);
+	expect_nh(f, IP(198, 18, 130, 9), IP(198, 18, 0, 254), 0, 0);
+	expect_nh(f, IP(198, 18, 200, 9), IP(198, 19, 0, 254), 1, 0);
+	expect_nh(f, IP(198, 18, 194, 9), IP(198, 18, 0, 253), 0, 0);
+	expect_nh(f, IP(198, 18, 194, 3), IP(198, 19, 0, 253), 1, 0);
+	expect_nh(f, IP(198, 18, 194, 200), IP(198, 18, 0, 253), 0, 0);
 	expect_nh(f, IP(8, 8, 8, 8), IP(198, 18, 0, 200), 0, 0); /* default route */
 	/* the bulk lookup agrees with single lookups */
 	srand(7);
 	for (i = 0; i < RTE_DIM(dst); i++)
-		dst[i] = i % 3 == 0 ? IP(10, 1, 2, rand() & 0xff) : (uint32_t)rand() << 1 ^ (uint32_t)rand();
+		dst[i] = i % 3 == 0 ? IP(198, 18, 194, rand() & 0xff) : (uint32_t)rand() << 1 ^ (uint32_t)rand();
 	gw_fib_lookup_bulk(f, dst, bulk, RTE_DIM(dst));
 	for (i = 0; i < RTE_DIM(dst); i++) {
 		assert_int_equal(gw_fib_lookup(f, dst[i], &one), 0);
@@ -399,9 +399,9 @@ static void test_route_refused(void **state)
 {
 	struct gw_l3_if ifs[2];
 	struct gw_route routes[3] = {
-		mkroute(IP(10, 0, 0, 0), 8, IP(198, 18, 0, 254)),
-		mkroute(IP(10, 2, 0, 0), 16, IP(192, 0, 2, 1)),
-		mkroute(IP(10, 0, 0, 0), 8, IP(198, 19, 0, 9)),
+		mkroute(IP(198, 18, 128, 0), 17, IP(198, 18, 0, 254)),
+		mkroute(IP(198, 19, 128, 0), 17, IP(198, 19, 200, 1)),
+		mkroute(IP(198, 18, 128, 0), 17, IP(198, 19, 0, 9)),
 	};
 	struct gw_err err;
 	struct gw_fib *f;
@@ -413,7 +413,7 @@ static void test_route_refused(void **state)
 	assert_int_equal(err.menu, GW_MENU_ROUTE);
 	assert_int_equal(err.index, 1);
 	assert_string_equal(err.field, "gateway");
-	assert_non_null(strstr(err.msg, "route 1 (dst-address=10.2.0.0/16 gateway=192.0.2.1)"));
+	assert_non_null(strstr(err.msg, "route 1 (dst-address=198.19.128.0/17 gateway=198.19.200.1)"));
 	assert_non_null(strstr(err.msg, "not reachable"));
 	/* gateway that is our own address */
 	routes[1].gateway = IF1_ADDR;
@@ -534,11 +534,11 @@ static void test_arp_request_for_us(void **state)
 	assert_null(gw_arp_input(&ctx, mbuf_from(req, sizeof(req), 0)));
 	assert_int_equal(neigh_state(IP(198, 18, 0, 11), &mac), GW_NEIGH_PUNT);
 	/* for us, but the sender is not on the port's prefix: answered, not learned */
-	build_arp(req, &BCAST, &MAC_B, 1, &MAC_B, IP(10, 0, 0, 1), &ZERO_MAC, IF0_ADDR);
+	build_arp(req, &BCAST, &MAC_B, 1, &MAC_B, IP(198, 19, 200, 1), &ZERO_MAC, IF0_ADDR);
 	r = gw_arp_input(&ctx, mbuf_from(req, sizeof(req), 0));
 	assert_non_null(r);
 	rte_pktmbuf_free(r);
-	assert_int_equal(gw_neigh_lookup(neigh, IP(10, 0, 0, 1), 0, ctx.now, &mac), GW_NEIGH_PUNT);
+	assert_int_equal(gw_neigh_lookup(neigh, IP(198, 19, 200, 1), 0, ctx.now, &mac), GW_NEIGH_PUNT);
 	/* our if1 address asked on port 0: not ours there */
 	build_arp(req, &BCAST, &MAC_B, 1, &MAC_B, IP(198, 18, 0, 13), &ZERO_MAC, IF1_ADDR);
 	assert_null(gw_arp_input(&ctx, mbuf_from(req, sizeof(req), 0)));
@@ -605,7 +605,7 @@ static void test_arp_rate_limit(void **state)
 	assert_int_equal(events(GW_L3_EV_ARP_REQUESTS), 2);
 	/* not on the interface's prefix */
 	m = rte_pktmbuf_alloc(mp);
-	assert_int_equal(gw_arp_request(&ctx, 0, IP(10, 0, 0, 1), m), -EINVAL);
+	assert_int_equal(gw_arp_request(&ctx, 0, IP(198, 19, 200, 1), m), -EINVAL);
 	rte_pktmbuf_free(m);
 	/* five workers ask for one next hop: one request goes out */
 	for (i = 0; i < 5; i++)
@@ -1084,7 +1084,7 @@ static void test_icmp_never_about(void **state)
 	assert_int_equal(build_error_for(&s, false), -EPERM);
 	s.src = IF0_ADDR;
 	assert_int_equal(build_error_for(&s, false), -EPERM);
-	s.src = IP(192, 0, 2, 1); /* no route back */
+	s.src = IP(198, 19, 200, 1); /* no route back */
 	assert_int_equal(build_error_for(&s, false), -ENOENT);
 }
 

@@ -415,8 +415,8 @@ static void seed_sas(void)
 	s[0].flags = GW_SA_FLAG_ESP;
 	s[0].spi = 0xE727605;
 	s[0].direction = GW_SA_IN;
-	s[0].src_address = ip("10.0.0.148");
-	s[0].dst_address = ip("10.0.0.147");
+	s[0].src_address = ip("198.19.100.148");
+	s[0].dst_address = ip("198.19.100.147");
 	s[0].auth_algorithm = GW_AUTH_SHA1;
 	s[0].enc_algorithm = GW_ENC_3DES;
 	s[0].replay_bytes = 4;
@@ -431,8 +431,8 @@ static void seed_sas(void)
 	s[1] = s[0];
 	s[1].spi = 0xE15CEE06;
 	s[1].direction = GW_SA_OUT;
-	s[1].src_address = ip("10.0.0.147");
-	s[1].dst_address = ip("10.0.0.148");
+	s[1].src_address = ip("198.19.100.147");
+	s[1].dst_address = ip("198.19.100.148");
 	hex_key(&s[1].auth_key, "8ac9dc7ecebfed9cd1030ae3b07b32e8e5cb98af");
 	hex_key(&s[1].enc_key, "8a8073a7afd0f74518c10438a0023e64cc660ed69845ca3c");
 	s[1].current_usetime = s[1].current_addtime;
@@ -451,8 +451,8 @@ static int setup(void **state)
 	gw_buf_init(&OUT);
 	seed_sas();
 	T.peers[0] = (struct gw_remote_peer_view){
-		.local_address = ip("10.0.0.148"),
-		.remote_address = ip("10.0.0.147"),
+		.local_address = ip("198.19.100.148"),
+		.remote_address = ip("198.19.100.147"),
 		.state = "established",
 		.side = GW_SIDE_INITIATOR,
 		.established = utc(2003, 1, 25, 3, 34, 45),
@@ -605,7 +605,7 @@ static void test_exec_buffer(void **state)
 	(void)state;
 	gw_buf_init(&b);
 	assert_int_equal(gw_mgmt_exec(&BE, "remote-peers print", false, &b), 0);
-	assert_contains(b.s, "remote-address=10.0.0.147");
+	assert_contains(b.s, "remote-address=198.19.100.147");
 	gw_buf_free(&b);
 	assert_int_equal(gw_mgmt_exec(&BE, "bogus", false, &b), -1);
 	assert_string_equal(b.s, "unknown menu \"bogus\"; menus: proposal, peer, policy, manual-sa, installed-sa, "
@@ -654,9 +654,9 @@ static void test_seed_proposal(void **state)
 static void test_seed_peer(void **state)
 {
 	(void)state;
-	assert_string_equal(ok("peer add address=10.0.0.147/32 secret=gwejimezyfopmekun"), "");
+	assert_string_equal(ok("peer add address=198.19.100.147/32 secret=gwejimezyfopmekun"), "");
 	assert_seed(ok("peer print"),
-		    "Flags: X - disabled 0 address=10.0.0.147/32:500 secret=\"gwejimezyfopmekun\" "
+		    "Flags: X - disabled 0 address=198.19.100.147/32:500 secret=\"gwejimezyfopmekun\" "
 		    "generate-policy=no exchange-mode=main send-initial-contact=yes proposal-check=strict "
 		    "hash-algorithm=md5 enc-algorithm=3des dh-group=modp1024 lifetime=1d lifebytes=0");
 }
@@ -666,18 +666,18 @@ static void test_seed_policy(void **state)
 	const char *out;
 
 	(void)state;
-	ok("policy add sa-src-address=10.0.0.147 sa-dst-address=10.0.0.148 action=encrypt");
+	ok("policy add sa-src-address=198.19.100.147 sa-dst-address=198.19.100.148 action=encrypt");
 	out = ok("policy print");
 	assert_true(starts_with(out, "Flags: X - disabled, D - dynamic, I - invalid\n"));
 	assert_seed(after_legend(out),
-		    "0 src-address=10.0.0.147/32:any dst-address=10.0.0.148/32:any protocol=all "
-		    "action=encrypt level=require ipsec-protocols=esp tunnel=no sa-src-address=10.0.0.147 "
-		    "sa-dst-address=10.0.0.148 proposal=default manual-sa=none dont-fragment=clear");
+		    "0 src-address=198.19.100.147/32:any dst-address=198.19.100.148/32:any protocol=all "
+		    "action=encrypt level=require ipsec-protocols=esp tunnel=no sa-src-address=198.19.100.147 "
+		    "sa-dst-address=198.19.100.148 proposal=default manual-sa=none dont-fragment=clear");
 	assert_true(longest_line(out) <= 79);
 	T.stats_calls = 0;
 	out = ok("policy print stats");
 	assert_seed(after_legend(out),
-		    "0 src-address=10.0.0.147/32:any dst-address=10.0.0.148/32:any protocol=all "
+		    "0 src-address=198.19.100.147/32:any dst-address=198.19.100.148/32:any protocol=all "
 		    "ph2-state=no-phase2 in-accepted=0 in-dropped=0 out-accepted=0 out-dropped=0 "
 		    "encrypted=10 not-encrypted=0 decrypted=20 not-decrypted=0");
 	assert_int_equal(T.stats_calls, 1);
@@ -696,8 +696,9 @@ static void test_seed_installed_sa(void **state)
 {
 	/* flag E in its own column (after A's), pairs wrapped under the first */
 	static const char layout[] =
-		" 0  E   spi=E727605 direction=in src-address=10.0.0.148 dst-address=10.0.0.147\n"
-		"        auth-algorithm=sha1 enc-algorithm=3des replay=4 state=mature\n"
+		" 0  E   spi=E727605 direction=in src-address=198.19.100.148\n"
+		"        dst-address=198.19.100.147 auth-algorithm=sha1 enc-algorithm=3des\n"
+		"        replay=4 state=mature\n"
 		"        auth-key=\"ecc5f4aee1b297739ec88e324d7cfb8594aa6c35\"\n"
 		"        enc-key=\"d6943b8ea582582e449bde085c9471ab0b209783c9eb4bbd\"\n"
 		"        add-lifetime=24m/30m use-lifetime=0s/0s lifebytes=0/0\n"
@@ -711,13 +712,13 @@ static void test_seed_installed_sa(void **state)
 	out = ok("installed-sa print");
 	assert_seed(out,
 		    "Flags: A - AH, E - ESP, P - pfs, M - manual "
-		    "0 E spi=E727605 direction=in src-address=10.0.0.148 dst-address=10.0.0.147 "
+		    "0 E spi=E727605 direction=in src-address=198.19.100.148 dst-address=198.19.100.147 "
 		    "auth-algorithm=sha1 enc-algorithm=3des replay=4 state=mature "
 		    "auth-key=\"ecc5f4aee1b297739ec88e324d7cfb8594aa6c35\" "
 		    "enc-key=\"d6943b8ea582582e449bde085c9471ab0b209783c9eb4bbd\" add-lifetime=24m/30m "
 		    "use-lifetime=0s/0s lifebytes=0/0 current-addtime=jan/28/2003 20:55:12 "
 		    "current-usetime=jan/28/2003 20:55:23 current-bytes=128 "
-		    "1 E spi=E15CEE06 direction=out src-address=10.0.0.147 dst-address=10.0.0.148 "
+		    "1 E spi=E15CEE06 direction=out src-address=198.19.100.147 dst-address=198.19.100.148 "
 		    "auth-algorithm=sha1 enc-algorithm=3des replay=4 state=mature "
 		    "auth-key=\"8ac9dc7ecebfed9cd1030ae3b07b32e8e5cb98af\" "
 		    "enc-key=\"8a8073a7afd0f74518c10438a0023e64cc660ed69845ca3c\" add-lifetime=24m/30m "
@@ -788,7 +789,7 @@ static void test_seed_remote_peers(void **state)
 
 	(void)state;
 	out = ok("remote-peers print");
-	assert_seed(out, "0 local-address=10.0.0.148 remote-address=10.0.0.147 state=established "
+	assert_seed(out, "0 local-address=198.19.100.148 remote-address=198.19.100.147 state=established "
 			 "side=initiator established=jan/25/2003 03:34:45 ph2-active=0 ph2-total=1");
 	assert_true(starts_with(out, " 0 local-address="));
 	T.peers[1] = T.peers[0];
@@ -797,7 +798,7 @@ static void test_seed_remote_peers(void **state)
 	snprintf(T.peers[1].state, sizeof(T.peers[1].state), "message-2-sent");
 	T.n_peers = 2;
 	out = ok("remote-peers print 1");
-	assert_seed(out, "1 local-address=10.0.0.148 remote-address=10.0.0.147 state=message-2-sent "
+	assert_seed(out, "1 local-address=198.19.100.148 remote-address=198.19.100.147 state=message-2-sent "
 			 "side=responder established=\"\" ph2-active=0 ph2-total=1");
 	assert_not_contains(out, " 0 ");
 	assert_contains(refused("remote-peers print 2"), "out of range");
@@ -826,28 +827,28 @@ static void test_seed_counters(void **state)
 static void test_seed_commands(void **state)
 {
 	static const char *const cmds[] = {
-		"ip ipsec policy add sa-src=1.0.0.1 sa-dst=1.0.0.2 action=encrypt",
-		"ip ipsec peer add address=1.0.0.2 secret=\"roberkenon\"",
-		"ip ipsec peer add address=1.0.0.0/24 secret=\"roberkenon\" generate-policy=yes",
+		"ip ipsec policy add sa-src=198.18.200.1 sa-dst=198.18.200.2 action=encrypt",
+		"ip ipsec peer add address=198.18.200.2 secret=\"roberkenon\"",
+		"ip ipsec peer add address=198.18.200.0/24 secret=\"roberkenon\" generate-policy=yes",
 		/* the seed's ah-key=abcfed with no ah-algorithm is refused (AH
 		 * needs an ICV): the same command with an algorithm and key */
 		"ip ipsec manual-sa add name=ah-sa1 ah-spi=0x101/0x100 ah-algorithm=md5 "
 		"ah-key=abcfed00112233445566778899aabbcc",
-		"ip ipsec policy add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 action=encrypt "
-		"ipsec-protocols=ah tunnel=yes sa-src=1.0.0.1 sa-dst=1.0.0.2 manual-sa=ah-sa1",
-		"/ip ipsec policy add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 action=encrypt "
-		"tunnel=yes sa-src-address=1.0.0.1 sa-dst-address=1.0.0.2",
-		"/ip ipsec peer add address=1.0.0.2 exchange-mode=aggressive secret=\"sviestapika\"",
+		"ip ipsec policy add src-address=198.19.110.0/24 dst-address=198.19.120.0/24 action=encrypt "
+		"ipsec-protocols=ah tunnel=yes sa-src=198.18.200.1 sa-dst=198.18.200.2 manual-sa=ah-sa1",
+		"/ip ipsec policy add src-address=198.19.110.0/24 dst-address=198.19.120.0/24 action=encrypt "
+		"tunnel=yes sa-src-address=198.18.200.1 sa-dst-address=198.18.200.2",
+		"/ip ipsec peer add address=198.18.200.2 exchange-mode=aggressive secret=\"sviestapika\"",
 		"proposal set default enc-algorithms=des",
-		"peer add address=10.0.1.2 secret=test_key enc-algorithm=des",
-		"policy add src-address=10.0.0.0/24 dst-address=10.0.2.0/24 action=encrypt tunnel=yes "
-		"sa-src=10.0.1.1 sa-dst=10.0.1.2",
-		"/ ip ipsec peer add address=10.0.0.81:500 exchange-mode=main send-initial-contact=no "
+		"peer add address=198.19.101.2 secret=test_key enc-algorithm=des",
+		"policy add src-address=198.19.100.0/24 dst-address=198.19.102.0/24 action=encrypt tunnel=yes "
+		"sa-src=198.19.101.1 sa-dst=198.19.101.2",
+		"/ ip ipsec peer add address=198.19.100.81:500 exchange-mode=main send-initial-contact=no "
 		"proposal-check=obey hash-algorithm=sha enc-algorithm=3des dh-group=modp1024 secret=\"********\"",
 		"/ ip ipsec proposal add name=sw-client auth-algorithms=md5 enc-algorithms=des lifetime=30m "
 		"pfs-group=modp768",
-		"/ ip ipsec policy add src-address=1.1.1.0/24 dst-address=10.0.0.81/32 action=encrypt "
-		"ipsec-protocols=esp tunnel=yes sa-src-address=10.0.0.204 sa-dst-address=10.0.0.81 proposal=sw-client",
+		"/ ip ipsec policy add src-address=198.18.211.0/24 dst-address=198.19.100.81/32 action=encrypt "
+		"ipsec-protocols=esp tunnel=yes sa-src-address=198.19.100.204 sa-dst-address=198.19.100.81 proposal=sw-client",
 	};
 	const char *out;
 
@@ -857,7 +858,7 @@ static void test_seed_commands(void **state)
 	assert_int_equal(T.cfg.policies.n, 5);
 	assert_int_equal(T.cfg.peers.n, 5);
 	out = ok("peer print 4");
-	assert_contains(out, "address=10.0.0.81/32:500");
+	assert_contains(out, "address=198.19.100.81/32:500");
 	assert_contains(out, "hash-algorithm=sha1");
 	assert_contains(ok("manual-sa print"), "ah-key=abcfed00112233445566778899aabbcc\n");
 	assert_contains(ok("policy print 1"), "ipsec-protocols=ah tunnel=yes");
@@ -909,15 +910,15 @@ static void test_set_several_and_move(void **state)
 	assert_int_equal(T.cfg.proposals.v[0].lifetime, 3600);
 	assert_int_equal(T.cfg.proposals.v[1].lifetime, 3600);
 	ok("route add dst-address=198.19.0.0/16 gateway=198.18.0.1");
-	ok("route add dst-address=198.20.0.0/16 gateway=198.18.0.1");
-	ok("route add dst-address=198.21.0.0/16 gateway=198.18.0.1");
+	ok("route add dst-address=198.18.160.0/20 gateway=198.18.0.1");
+	ok("route add dst-address=198.18.176.0/20 gateway=198.18.0.1");
 	ok("route move 2 0");
-	assert_contains(ok("route print 0"), "198.21.0.0/16");
+	assert_contains(ok("route print 0"), "198.18.176.0/20");
 	ok("route move 0 2");
-	assert_contains(ok("route print 1"), "198.21.0.0/16");
-	ok("route add dst-address=198.22.0.0/16 gateway=198.18.0.1 place-before=1");
-	assert_contains(ok("route print 1"), "198.22.0.0/16");
-	assert_contains(refused("route add dst-address=198.23.0.0/16 gateway=198.18.0.1 place-before=9"),
+	assert_contains(ok("route print 1"), "198.18.176.0/20");
+	ok("route add dst-address=198.18.144.0/20 gateway=198.18.0.1 place-before=1");
+	assert_contains(ok("route print 1"), "198.18.144.0/20");
+	assert_contains(refused("route add dst-address=198.18.208.0/20 gateway=198.18.0.1 place-before=9"),
 			"out of range");
 	assert_contains(refused("route add gateway=198.18.0.1 place-before=0 place-before=1"), "given twice");
 }
@@ -966,7 +967,7 @@ static void test_peer_verbs(void **state)
 	const char *out;
 
 	(void)state;
-	ok("peer add address=10.0.0.81 exchange-mode=main send-initial-contact=no proposal-check=obey "
+	ok("peer add address=198.19.100.81 exchange-mode=main send-initial-contact=no proposal-check=obey "
 	   "hash-algorithm=sha enc-algorithm=3des dh-group=modp1024 secret=\"********\"");
 	ok("peer add address=198.18.0.2 secret=\"two words\" comment=\"branch office\"");
 	out = ok("peer print");
@@ -993,18 +994,18 @@ static void test_policy_verbs(void **state)
 	const char *out;
 
 	(void)state;
-	ok("/ip ipsec policy add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 "
-	   "action=encrypt tunnel=yes sa-src=1.0.0.1 sa-dst=1.0.0.2");
-	ok("policy add src-address=10.9.0.0/24 dst-address=10.8.0.0/24 action=accept place-before=0");
+	ok("/ip ipsec policy add src-address=198.19.110.0/24 dst-address=198.19.120.0/24 "
+	   "action=encrypt tunnel=yes sa-src=198.18.200.1 sa-dst=198.18.200.2");
+	ok("policy add src-address=198.19.190.0/24 dst-address=198.19.180.0/24 action=accept place-before=0");
 	out = ok("policy print");
-	assert_contains(out, " 0     src-address=10.9.0.0/24");
-	assert_contains(out, " 1     src-address=10.1.0.0/24");
+	assert_contains(out, " 0     src-address=198.19.190.0/24");
+	assert_contains(out, " 1     src-address=198.19.110.0/24");
 	ok("policy set 1 level=unique dont-fragment=inherit");
 	out = ok("policy print 1");
 	assert_contains(out, "level=unique");
 	assert_contains(out, "dont-fragment=inherit");
 	ok("policy move 0");
-	assert_contains(ok("policy print 1"), "src-address=10.9.0.0/24");
+	assert_contains(ok("policy print 1"), "src-address=198.19.190.0/24");
 	ok("policy disable 1");
 	assert_contains(ok("policy print 1"), " 1 X   src-address");
 	ok("policy enable 1");
@@ -1012,7 +1013,7 @@ static void test_policy_verbs(void **state)
 	assert_contains(out, "ph2-state=established");
 	assert_contains(out, "encrypted=11");
 	assert_seed(ok("policy print stats 1"), "Flags: X - disabled, D - dynamic, I - invalid "
-						"1 src-address=10.9.0.0/24:any dst-address=10.8.0.0/24:any "
+						"1 src-address=198.19.190.0/24:any dst-address=198.19.180.0/24:any "
 						"protocol=all ph2-state=established in-accepted=0 in-dropped=0 "
 						"out-accepted=0 out-dropped=0 encrypted=11 not-encrypted=0 "
 						"decrypted=21 not-decrypted=0");
@@ -1027,12 +1028,12 @@ static void test_policy_dynamic(void **state)
 	const char *out;
 
 	(void)state;
-	ok("policy add src-address=10.5.0.0/24 dst-address=10.6.0.0/24");
+	ok("policy add src-address=198.19.150.0/24 dst-address=198.19.160.0/24");
 	T.cfg.policies.v[0].dynamic = true;
-	ok("policy add src-address=10.7.0.0/24 dst-address=10.6.0.0/24");
+	ok("policy add src-address=198.19.170.0/24 dst-address=198.19.160.0/24");
 	out = ok("policy print");
-	assert_contains(out, " 0     src-address=10.7.0.0/24");
-	assert_contains(out, " 1  D  src-address=10.5.0.0/24");
+	assert_contains(out, " 0     src-address=198.19.170.0/24");
+	assert_contains(out, " 1  D  src-address=198.19.150.0/24");
 	assert_contains(refused("policy set 1 level=use"), "policy 1 is dynamic");
 	assert_contains(refused("policy remove 0,1"), "policy 1 is dynamic");
 	assert_contains(refused("policy disable 1"), "dynamic");
@@ -1043,7 +1044,7 @@ static void test_policy_invalid_flag(void **state)
 {
 	(void)state;
 	ok("proposal add name=p2");
-	ok("policy add sa-src-address=10.0.0.147 sa-dst-address=10.0.0.148 action=encrypt proposal=p2");
+	ok("policy add sa-src-address=198.19.100.147 sa-dst-address=198.19.100.148 action=encrypt proposal=p2");
 	assert_contains(ok("policy print"), " 0     src-address");
 	/* a disabled proposal cannot give the policy SAs */
 	ok("proposal disable p2");
@@ -1084,12 +1085,12 @@ static void test_interface_and_route_verbs(void **state)
 	assert_contains(out, "name=\"wan\"");
 	assert_contains(out, "mtu=1400");
 	ok("route add dst-address=198.19.0.0/16 gateway=198.18.0.254");
-	ok("route add dst-address=198.20.0.0/16 gateway=198.19.255.1");
+	ok("route add dst-address=198.18.160.0/20 gateway=198.19.255.1");
 	out = ok("route print");
 	assert_contains(out, "Flags: X - disabled, I - invalid\n");
 	assert_contains(out, " 0    dst-address=198.19.0.0/16");
 	/* its gateway is on none of our prefixes */
-	assert_contains(out, " 1  I dst-address=198.20.0.0/16");
+	assert_contains(out, " 1  I dst-address=198.18.160.0/20");
 	ok("route disable 0");
 	assert_contains(ok("route print 0"), " 0 X  dst-address");
 	ok("route enable 0");
@@ -1128,8 +1129,8 @@ static void uses_p1_and_m1(void)
 {
 	ok("proposal add name=p1");
 	ok("manual-sa add name=m1 ah-algorithm=sha1 ah-key=" KEY40);
-	ok("policy add sa-src-address=10.0.0.1 sa-dst-address=10.0.0.2 action=encrypt proposal=p1");
-	ok("policy add sa-src-address=10.0.0.1 sa-dst-address=10.0.0.3 action=encrypt ipsec-protocols=ah "
+	ok("policy add sa-src-address=198.19.100.1 sa-dst-address=198.19.100.2 action=encrypt proposal=p1");
+	ok("policy add sa-src-address=198.19.100.1 sa-dst-address=198.19.100.3 action=encrypt ipsec-protocols=ah "
 	   "manual-sa=m1");
 }
 
@@ -1137,13 +1138,13 @@ static void test_errors_change_nothing(void **state)
 {
 	(void)state;
 	uses_p1_and_m1();
-	ok("peer add address=10.0.0.2 secret=x");
+	ok("peer add address=198.19.100.2 secret=x");
 
-	assert_contains(refused("peer add adress=10.0.0.9"), "unknown key \"adress\" for peer; keys: address");
+	assert_contains(refused("peer add adress=198.19.100.9"), "unknown key \"adress\" for peer; keys: address");
 	assert_contains(refused("peer add address"), "expected key=value, got \"address\"");
-	assert_contains(refused("peer add =10.0.0.9"), "missing key");
-	assert_contains(refused("peer add address=10.0.0.9 lifetime="), "invalid value \"\" for lifetime: expected a duration");
-	assert_contains(refused("policy add sa-src=10.0.0.1 sa-src-address=10.0.0.3"), "key sa-src-address given twice");
+	assert_contains(refused("peer add =198.19.100.9"), "missing key");
+	assert_contains(refused("peer add address=198.19.100.9 lifetime="), "invalid value \"\" for lifetime: expected a duration");
+	assert_contains(refused("policy add sa-src=198.19.100.1 sa-src-address=198.19.100.3"), "key sa-src-address given twice");
 	assert_contains(refused("proposal set default lifetime=soon"), "invalid value \"soon\" for lifetime");
 	/* the first bad key wins and later ones are not looked at */
 	assert_contains(refused("proposal set default pfs-group=modp9 lifetime=soon"), "invalid value \"modp9\" for pfs-group");
@@ -1207,8 +1208,8 @@ static void test_wrapping(void **state)
 	const char *out, *p;
 
 	(void)state;
-	ok("policy add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 action=encrypt tunnel=yes "
-	   "sa-src=1.0.0.1 sa-dst=1.0.0.2");
+	ok("policy add src-address=198.19.110.0/24 dst-address=198.19.120.0/24 action=encrypt tunnel=yes "
+	   "sa-src=198.18.200.1 sa-dst=198.18.200.2");
 	out = ok("policy print");
 	assert_true(longest_line(out) <= 79);
 	/* continuation lines start under the first pair, never inside one */
@@ -1221,7 +1222,7 @@ static void test_wrapping(void **state)
 	/* a pair longer than the line gets a line of its own, whole */
 	memset(secret, 's', 200);
 	secret[200] = '\0';
-	snprintf(line, sizeof(line), "peer add address=10.0.0.1 secret=%s", secret);
+	snprintf(line, sizeof(line), "peer add address=198.19.100.1 secret=%s", secret);
 	ok(line);
 	out = ok("peer print");
 	snprintf(line, sizeof(line), "\n     secret=\"%s\"\n", secret);
@@ -1241,7 +1242,7 @@ static void test_json(void **state)
 	const char *out;
 
 	(void)state;
-	ok("peer add address=10.0.0.147/32 secret=\"q\\\"b\\\\s\" comment=\"say \\\"hi\\\"\"");
+	ok("peer add address=198.19.100.147/32 secret=\"q\\\"b\\\\s\" comment=\"say \\\"hi\\\"\"");
 	out = run_json("peer print", true);
 	assert_json(out);
 	assert_contains(out, "[{\"number\":0,\"flags\":\"\",");
@@ -1261,7 +1262,7 @@ static void test_json(void **state)
 	assert_json(out);
 	assert_contains(out, "\"ah-spi\":\"100\"");
 
-	ok("policy add sa-src-address=10.0.0.147 sa-dst-address=10.0.0.148 action=encrypt");
+	ok("policy add sa-src-address=198.19.100.147 sa-dst-address=198.19.100.148 action=encrypt");
 	ok("policy disable 0");
 	out = run_json("policy print stats", true);
 	assert_json(out);

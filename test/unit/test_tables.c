@@ -471,23 +471,23 @@ static void test_seed_ah_example(void **state)
 	struct gw_tables *t1, *t2;
 	(void)state;
 
-	seed_router(&r1, "0x101/0x100", "1.0.0.1", "1.0.0.2", "10.1.0.0/24", "10.2.0.0/24");
-	seed_router(&r2, "0x100/0x101", "1.0.0.2", "1.0.0.1", "10.2.0.0/24", "10.1.0.0/24");
+	seed_router(&r1, "0x101/0x100", "198.18.200.1", "198.18.200.2", "198.19.110.0/24", "198.19.120.0/24");
+	seed_router(&r2, "0x100/0x101", "198.18.200.2", "198.18.200.1", "198.19.120.0/24", "198.19.110.0/24");
 	t1 = build(&r1, NULL, false);
 	t2 = build(&r2, NULL, false);
 
 	assert_int_equal(t1->sad->n, 2);
-	assert_id(sa_at(t1, 0), 0x100, GW_SA_OUT, IP(1, 0, 0, 1), IP(1, 0, 0, 2), IPPROTO_AH);
-	assert_id(sa_at(t1, 1), 0x101, GW_SA_IN, IP(1, 0, 0, 2), IP(1, 0, 0, 1), IPPROTO_AH);
+	assert_id(sa_at(t1, 0), 0x100, GW_SA_OUT, IP(198, 18, 200, 1), IP(198, 18, 200, 2), IPPROTO_AH);
+	assert_id(sa_at(t1, 1), 0x101, GW_SA_IN, IP(198, 18, 200, 2), IP(198, 18, 200, 1), IPPROTO_AH);
 	assert_int_equal(sa_at(t1, 0)->p.auth_key.len, 16);
 	assert_memory_equal(sa_at(t1, 0)->p.auth_key.bytes, "\xab\xcf\xed\x00\x11", 5);
 	assert_int_equal(sa_at(t1, 0)->p.flags, GW_SA_FLAG_MANUAL | GW_SA_FLAG_AH);
 	assert_true(sa_at(t1, 0)->p.tunnel);
 	assert_same_sa(sa_at(t1, 0), sa_at(t2, 1));
 	assert_same_sa(sa_at(t1, 1), sa_at(t2, 0));
-	/* Router 1 encrypts 10.1/24 -> 10.2/24; Router 2 checks it in reverse */
-	assert_non_null(gw_spd_lookup(t1->spd, IP(10, 1, 0, 5), IP(10, 2, 0, 5), IPPROTO_UDP, 1, 2));
-	assert_non_null(gw_spd_lookup_reverse(t2->spd, IP(10, 1, 0, 5), IP(10, 2, 0, 5), IPPROTO_UDP, 1, 2));
+	/* Router 1 encrypts 198.19.110/24 -> 198.19.120/24; Router 2 checks it in reverse */
+	assert_non_null(gw_spd_lookup(t1->spd, IP(198, 19, 110, 5), IP(198, 19, 120, 5), IPPROTO_UDP, 1, 2));
+	assert_non_null(gw_spd_lookup_reverse(t2->spd, IP(198, 19, 110, 5), IP(198, 19, 120, 5), IPPROTO_UDP, 1, 2));
 
 	gw_tables_retire(t1, NULL);
 	gw_tables_retire(t2, NULL);
