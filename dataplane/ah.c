@@ -194,17 +194,7 @@ uint16_t gw_ah_outb(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw_s
 		    const uint64_t *seq, const uint8_t *df, uint16_t n, uint8_t *rc,
 		    uint32_t *bytes)
 {
-	uint16_t k, i, ok = 0;
-
-	for (k = 0; k < n; k += GW_CRYPTO_BURST) {
-		uint16_t m = RTE_MIN((uint16_t)(n - k), (uint16_t)GW_CRYPTO_BURST);
-
-		outb_round(ctx, mb + k, sa + k, seq ? seq + k : NULL, df ? df + k : NULL, m,
-			   rc + k, bytes ? bytes + k : NULL);
-	}
-	for (i = 0; i < n; i++)
-		ok += rc[i] == 0;
-	return ok;
+	return gw_crypto_out_rounds(outb_round, ctx, mb, sa, seq, df, n, rc, bytes);
 }
 
 unsigned gw_ah_overhead(const struct gw_sa *sa)
@@ -369,14 +359,5 @@ static void inb_round(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw
 uint16_t gw_ah_inb_process(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw_sa **sa,
 			   const uint64_t *seq, uint16_t n, uint8_t *rc, uint32_t *bytes)
 {
-	uint16_t k, i, ok = 0;
-
-	for (k = 0; k < n; k += GW_CRYPTO_BURST) {
-		uint16_t m = RTE_MIN((uint16_t)(n - k), (uint16_t)GW_CRYPTO_BURST);
-
-		inb_round(ctx, mb + k, sa + k, seq + k, m, rc + k, bytes ? bytes + k : NULL);
-	}
-	for (i = 0; i < n; i++)
-		ok += rc[i] == 0;
-	return ok;
+	return gw_crypto_in_rounds(inb_round, ctx, mb, sa, seq, n, rc, bytes);
 }

@@ -257,4 +257,47 @@ static inline bool gw_icv_differs(const uint8_t *a, const uint8_t *b, unsigned l
 			done((arg), gw_j_);                     \
 	} while (0)
 
+/* ---- bursts longer than the job slots: the transforms' rounds */
+
+struct rte_mbuf;
+
+/* One round of an outbound (inbound: no df) transform over at most
+ * GW_CRYPTO_BURST packets, one job slot each; rc[i] 0 when packet i is done. */
+typedef void gw_crypto_out_round_fn(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw_sa **sa,
+				    const uint64_t *seq, const uint8_t *df, uint16_t n, uint8_t *rc,
+				    uint32_t *bytes);
+typedef void gw_crypto_in_round_fn(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw_sa **sa,
+				   const uint64_t *seq, uint16_t n, uint8_t *rc, uint32_t *bytes);
+
+static inline uint16_t gw_crypto_count_ok(const uint8_t *rc, uint16_t n)
+{
+	uint16_t i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		ok += rc[i] == 0;
+	return ok;
+}
+
+/* n packets in rounds of GW_CRYPTO_BURST; returns how many succeeded.
+ * Inline with a constant `round`, so the call is direct. */
+static inline uint16_t gw_crypto_out_rounds(gw_crypto_out_round_fn *round, struct gw_crypto_ctx *ctx,
+					    struct rte_mbuf **mb, struct gw_sa **sa, const uint64_t *seq,
+					    const uint8_t *df, uint16_t n, uint8_t *rc, uint32_t *bytes)
+{
+	for (uint16_t k = 0; k < n; k += GW_CRYPTO_BURST)
+		round(ctx, mb + k, sa + k, seq ? seq + k : NULL, df ? df + k : NULL,
+		      RTE_MIN((uint16_t)(n - k), (uint16_t)GW_CRYPTO_BURST), rc + k, bytes ? bytes + k : NULL);
+	return gw_crypto_count_ok(rc, n);
+}
+
+static inline uint16_t gw_crypto_in_rounds(gw_crypto_in_round_fn *round, struct gw_crypto_ctx *ctx,
+					   struct rte_mbuf **mb, struct gw_sa **sa, const uint64_t *seq,
+					   uint16_t n, uint8_t *rc, uint32_t *bytes)
+{
+	for (uint16_t k = 0; k < n; k += GW_CRYPTO_BURST)
+		round(ctx, mb + k, sa + k, seq + k, RTE_MIN((uint16_t)(n - k), (uint16_t)GW_CRYPTO_BURST),
+		      rc + k, bytes ? bytes + k : NULL);
+	return gw_crypto_count_ok(rc, n);
+}
+
 #endif

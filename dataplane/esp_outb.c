@@ -236,17 +236,7 @@ uint16_t gw_esp_outb(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw_
 		     const uint64_t *seq, const uint8_t *df, uint16_t n, uint8_t *rc,
 		     uint32_t *bytes)
 {
-	uint16_t k, i, ok = 0;
-
-	for (k = 0; k < n; k += GW_CRYPTO_BURST) {
-		uint16_t m = RTE_MIN((uint16_t)(n - k), (uint16_t)GW_CRYPTO_BURST);
-
-		outb_round(ctx, mb + k, sa + k, seq ? seq + k : NULL, df ? df + k : NULL, m,
-			   rc + k, bytes ? bytes + k : NULL);
-	}
-	for (i = 0; i < n; i++)
-		ok += rc[i] == 0;
-	return ok;
+	return gw_crypto_out_rounds(outb_round, ctx, mb, sa, seq, df, n, rc, bytes);
 }
 
 unsigned gw_esp_overhead(const struct gw_sa *sa, unsigned ip_len)
