@@ -216,16 +216,10 @@ static int inb_check(struct rte_mbuf *m, const struct gw_sa *sa, uint32_t *seq)
 	unsigned hl, tot;
 	int rc;
 
-	if (c == NULL)
-		return GW_DROP_CRYPTO;
-	rc = gw_ipv4_check(m, &hl, &tot);
+	rc = gw_ipsec_inb_outer(m, c, IPPROTO_AH, &hl, &tot);
 	if (rc != 0)
 		return rc;
 	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	if (ip->next_proto_id != IPPROTO_AH)
-		return GW_DROP_MALFORMED;
-	if (gw_ipv4_is_fragment(ip))
-		return GW_DROP_FRAGMENT;
 	if (hl != sizeof(*ip))
 		return GW_DROP_IP_OPTIONS;
 	if (tot < hl + sizeof(*ah))

@@ -216,6 +216,25 @@ static inline unsigned gw_aead_aad(uint8_t *aad, uint32_t spi_be, uint64_t seq, 
 	return 12;
 }
 
+/* An AEAD ESP job (RFC 4106 / RFC 7634): the AAD built in `aad` from the
+ * SPI as it stands in the packet (network order) and the sequence number,
+ * and the ciphertext of `ct` bytes at `off` as the authenticated data. */
+static inline void gw_job_aead(IMB_JOB *job, const struct gw_sa_crypto *c, uint8_t *aad, uint32_t spi_be,
+			       uint64_t seq, unsigned off, unsigned ct)
+{
+	unsigned alen = gw_aead_aad(aad, spi_be, seq, c->esn);
+
+	job->hash_start_src_offset_in_bytes = off;
+	job->msg_len_to_hash_in_bytes = ct;
+	if (c->cipher_mode == IMB_CIPHER_GCM) {
+		job->u.GCM.aad = aad;
+		job->u.GCM.aad_len_in_bytes = alen;
+	} else {
+		job->u.CHACHA20_POLY1305.aad = aad;
+		job->u.CHACHA20_POLY1305.aad_len_in_bytes = alen;
+	}
+}
+
 /* Constant-time inequality of two ICVs: no early exit on the first
  * differing byte (RFC 4303 3.4.4.1 leaves timing to us; we leak nothing). */
 static inline bool gw_icv_differs(const uint8_t *a, const uint8_t *b, unsigned len)

@@ -181,6 +181,28 @@ static inline int gw_ipv4_check(struct rte_mbuf *m, unsigned *hl, unsigned *tot)
 	return 0;
 }
 
+/* The outer header of a received ESP or AH packet for an SA with keys:
+ * a sound IPv4 header (gw_ipv4_check) carrying `proto`, not a fragment
+ * (reassembly comes first). 0 with the lengths, or a drop code. */
+static inline int gw_ipsec_inb_outer(struct rte_mbuf *m, const struct gw_sa_crypto *c, uint8_t proto,
+				     unsigned *hl, unsigned *tot)
+{
+	const struct rte_ipv4_hdr *ip;
+	int rc;
+
+	if (c == NULL)
+		return GW_DROP_CRYPTO;
+	rc = gw_ipv4_check(m, hl, tot);
+	if (rc != 0)
+		return rc;
+	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	if (ip->next_proto_id != proto)
+		return GW_DROP_MALFORMED;
+	if (gw_ipv4_is_fragment(ip))
+		return GW_DROP_FRAGMENT;
+	return 0;
+}
+
 /* A decapsulated packet of `len` bytes must start with a sound IPv4 header
  * (version, header length, total length within the payload, checksum);
  * TFC padding after its total length (RFC 4303 2.7) is allowed. */

@@ -70,16 +70,10 @@ static int inb_check(struct rte_mbuf *m, const struct gw_sa *sa, uint32_t *seq)
 	unsigned hl, tot, esp, fixed, ct;
 	int rc;
 
-	if (c == NULL)
-		return GW_DROP_CRYPTO;
-	rc = gw_ipv4_check(m, &hl, &tot);
+	rc = gw_ipsec_inb_outer(m, c, IPPROTO_ESP, &hl, &tot);
 	if (rc != 0)
 		return rc;
 	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	if (ip->next_proto_id != IPPROTO_ESP)
-		return GW_DROP_MALFORMED;
-	if (gw_ipv4_is_fragment(ip))
-		return GW_DROP_FRAGMENT;
 	esp = tot - hl;
 	fixed = sizeof(struct gw_esp_hdr) + c->iv_len + c->icv_len;
 	/* At least the trailer, and at least one whole block. */
@@ -137,18 +131,7 @@ static void inb_job(const struct gw_sa_crypto *c, uint8_t *esp, unsigned ct, uin
 	}
 	if (c->kind == GW_CIPHER_AEAD) {
 		/* The SPI as received: the AAD authenticates the packet's header. */
-		unsigned alen = gw_aead_aad(s->aad, ((const struct gw_esp_hdr *)esp)->spi, seq,
-					    c->esn);
-
-		job->hash_start_src_offset_in_bytes = off;
-		job->msg_len_to_hash_in_bytes = ct;
-		if (c->cipher_mode == IMB_CIPHER_GCM) {
-			job->u.GCM.aad = s->aad;
-			job->u.GCM.aad_len_in_bytes = alen;
-		} else {
-			job->u.CHACHA20_POLY1305.aad = s->aad;
-			job->u.CHACHA20_POLY1305.aad_len_in_bytes = alen;
-		}
+		gw_job_aead(job, c, s->aad, ((const struct gw_esp_hdr *)esp)->spi, seq, off, ct);
 		return;
 	}
 	job->hash_start_src_offset_in_bytes = 0;

@@ -133,17 +133,7 @@ static void outb_job(const struct gw_sa_crypto *c, uint8_t *esp, const struct ou
 	job->msg_len_to_cipher_in_bytes = L->ct;
 	job->auth_tag_output = icv;
 	if (c->kind == GW_CIPHER_AEAD) {
-		unsigned alen = gw_aead_aad(s->aad, c->spi_be, seq, c->esn);
-
-		job->hash_start_src_offset_in_bytes = off;
-		job->msg_len_to_hash_in_bytes = L->ct;
-		if (c->cipher_mode == IMB_CIPHER_GCM) {
-			job->u.GCM.aad = s->aad;
-			job->u.GCM.aad_len_in_bytes = alen;
-		} else {
-			job->u.CHACHA20_POLY1305.aad = s->aad;
-			job->u.CHACHA20_POLY1305.aad_len_in_bytes = alen;
-		}
+		gw_job_aead(job, c, s->aad, c->spi_be, seq, off, L->ct);
 		return;
 	}
 	job->hash_start_src_offset_in_bytes = 0;
