@@ -27,12 +27,19 @@
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
 
-/* The 5-tuple the SPD matches, host order. */
+/* The 5-tuple the SPD matches, host order. 16 bytes with the padding
+ * zeroed, so that two flows compare as memory (flow_eq). */
 struct flow {
 	uint32_t src, dst;
-	uint8_t proto;
 	uint16_t sport, dport;
+	uint8_t proto;
+	uint8_t pad[3];
 };
+
+static inline bool flow_eq(const struct flow *a, const struct flow *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
 
 static inline const struct rte_ipv4_hdr *ip_of(const struct rte_mbuf *m)
 {
@@ -45,10 +52,11 @@ static void flow_of(const struct rte_mbuf *m, struct flow *f)
 	const struct rte_ipv4_hdr *ip = ip_of(m);
 	unsigned hl = rte_ipv4_hdr_len(ip);
 
-	f->src = rte_be_to_cpu_32(ip->src_addr);
-	f->dst = rte_be_to_cpu_32(ip->dst_addr);
-	f->proto = ip->next_proto_id;
-	f->sport = f->dport = 0;
+	*f = (struct flow){
+		.src = rte_be_to_cpu_32(ip->src_addr),
+		.dst = rte_be_to_cpu_32(ip->dst_addr),
+		.proto = ip->next_proto_id,
+	};
 	if ((f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) &&
 	    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) &&
 	    rte_pktmbuf_data_len(m) >= hl + 4) {
@@ -361,13 +369,32 @@ static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
  * and has a valid SA (or its level is not `use`), the packet should have
  * come encrypted and is dropped. True to let it pass.
  */
-static bool incoming_policy_ok(struct gw_path *p, struct rte_mbuf *m)
-{
+/* The last reverse lookup of a burst: a burst mostly holds runs of one
+ * flow, and the SPD (p->t) does not change within it. */
+struct spd_memo {
+	bool valid;
+	struct flow f;
 	const struct gw_spd_policy *pol;
+};
+
+static const struct gw_spd_policy *incoming_lookup(struct gw_path *p, struct rte_mbuf *m,
+						   struct spd_memo *mm)
+{
 	struct flow f;
 
 	flow_of(m, &f);
-	pol = gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+	if (!mm->valid || !flow_eq(&f, &mm->f)) {
+		mm->pol = gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+		mm->f = f;
+		mm->valid = true;
+	}
+	return mm->pol;
+}
+
+static bool incoming_policy_ok(struct gw_path *p, struct rte_mbuf *m, struct spd_memo *mm)
+{
+	const struct gw_spd_policy *pol = incoming_lookup(p, m, mm);
+
 	if (!pol || pol->action == GW_ACTION_ACCEPT) {
 		gw_count(p->ctr, GW_CTR_IN_ACCEPT, 1);
 		pcount(p, pol, GW_PCTR_IN_ACCEPTED);
@@ -479,6 +506,7 @@ static void local_deliver(struct gw_path *p, struct rte_mbuf *m)
 static void ip_local(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsigned depth)
 {
 	struct rte_mbuf *ipsec[GW_BURST_MAX], *fwd[GW_BURST_MAX];
+	struct spd_memo mm = {.valid = false};
 	uint16_t i, n_ipsec = 0, n_fwd = 0;
 
 	for (i = 0; i < n; i++) {
@@ -487,7 +515,7 @@ static void ip_local(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 		bool decrypted = (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD) != 0;
 
 		if (!gw_l3_is_local(p->t->fib, rte_be_to_cpu_32(ip->dst_addr))) {
-			if (decrypted || incoming_policy_ok(p, m))
+			if (decrypted || incoming_policy_ok(p, m, &mm))
 				fwd[n_fwd++] = m;
 			else
 				rte_pktmbuf_free(m);
@@ -515,7 +543,7 @@ static void ip_local(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 		case UDP_OTHER:
 			break;
 		}
-		if (decrypted || incoming_policy_ok(p, m)) {
+		if (decrypted || incoming_policy_ok(p, m, &mm)) {
 			local_deliver(p, m);
 		} else {
 			rte_pktmbuf_free(m);
@@ -760,19 +788,13 @@ static void encrypt(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd
  * three lists or is consumed. */
 enum out_verdict { OUT_PLAIN, OUT_ENCRYPT, OUT_GONE };
 
+/* pol: the packet's policy (spd_lookup_burst); f: its flow, or NULL when
+ * the policy was known without one. */
 static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, const struct gw_spd_policy *prev,
-				     const struct gw_spd_policy **pol_out, unsigned depth)
+				     const struct gw_spd_policy *pol, const struct flow *f, unsigned depth)
 {
-	const struct gw_spd_policy *pol;
-	struct flow f;
+	struct flow own;
 
-	if (depth > 0 && prev->outer_known) {
-		pol = prev->outer; /* known since the SPD was built */
-	} else {
-		flow_of(m, &f);
-		pol = gw_spd_lookup(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
-	}
-	*pol_out = pol;
 	if (depth > 0) {
 		/* An encapsulated packet: "if packet matches the same SPD rule that
 		 * it matched before, it is sent out without encrypting". A packet
@@ -799,8 +821,11 @@ static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, cons
 	    (!(pol->ipsec_protocols & GW_PROTO_AH) || sa_usable(pol->out_ah)))
 		return fits_after_encap(p, pol, m) ? OUT_ENCRYPT : OUT_GONE;
 	/* No usable SA: ask IKE; `use` sends plain meanwhile, require/unique drop. */
-	flow_of(m, &f);
-	acquire(p, pol, &f);
+	if (!f) {
+		flow_of(m, &own);
+		f = &own;
+	}
+	acquire(p, pol, f);
 	pcount(p, pol, GW_PCTR_NOT_ENCRYPTED);
 	if (pol->level == GW_LEVEL_USE) {
 		gw_count(p->ctr, GW_CTR_OUT_ACCEPT, 1);
@@ -814,16 +839,86 @@ static enum out_verdict out_classify(struct gw_path *p, struct rte_mbuf *m, cons
 	return OUT_GONE;
 }
 
-/* A big SPD is out of cache: start every lookup's miss of the burst first. */
-static void spd_prefetch(const struct gw_path *p, struct rte_mbuf **mb, uint16_t n)
+/* How packet i of a burst gets its policy (spd_lookup_burst). */
+enum { POL_KNOWN = -2, POL_LOOKUP = -1 /* >= 0: the same as that packet's */ };
+
+/* The lines out_classify and the encapsulation read of a policy's SA. */
+static void policy_prefetch(const struct gw_path *p, const struct gw_spd_policy *pol)
 {
-	struct flow f;
+	if (!pol)
+		return;
+	rte_prefetch0(&pol->counters->w[p->worker]);
+	if (pol->action != GW_ACTION_ENCRYPT)
+		return;
+	if (pol->out_esp) {
+		rte_prefetch0(&pol->out_esp->p);
+		rte_prefetch0(&pol->out_esp->crypto);
+		rte_prefetch0(&pol->out_esp->hot);
+	}
+	if (pol->out_ah)
+		rte_prefetch0(&pol->out_ah->hot);
+}
+
+/* With many SAs their key schedules are out of cache too: start loading the
+ * ESP SA's round keys while the rest of the burst is classified. */
+static void sa_keys_prefetch(const struct gw_spd_policy *pol)
+{
+	const struct gw_sa_crypto *c;
+	unsigned off;
+
+	if (!pol->out_esp || !(c = gw_sa_crypto(pol->out_esp)))
+		return;
+	rte_prefetch0(c);
+	for (off = 0; c->enc_keys && off < 256; off += 64)
+		rte_prefetch0((const uint8_t *)c->enc_keys + off);
+}
+
+/*
+ * Every packet's policy, in stages over the burst so that the cache misses
+ * of a big SPD overlap instead of following one another: the flows (and
+ * the index slots they hash to), then the lookups (the policies), then what
+ * classify and encrypt read of those policies. A run of packets of one
+ * flow is looked up once. At depth > 0 a tunnel's outer packet has its
+ * policy known since the SPD was built (outer_known): no flow, no lookup.
+ * f[i] is set where the flow was computed (pol_src[i] != POL_KNOWN).
+ */
+static void spd_lookup_burst(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_policy **prev,
+			     uint16_t n, unsigned depth, struct flow *f, int16_t *pol_src,
+			     const struct gw_spd_policy **pol)
+{
+	const struct gw_spd *spd = p->t->spd;
+	bool big = spd->index != NULL;
+	int16_t last = -1;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		flow_of(mb[i], &f);
-		gw_spd_prefetch(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+		if (depth > 0 && prev[i]->outer_known) {
+			pol_src[i] = POL_KNOWN;
+			pol[i] = prev[i]->outer;
+			continue;
+		}
+		flow_of(mb[i], &f[i]);
+		if (last >= 0 && flow_eq(&f[i], &f[last])) {
+			pol_src[i] = last;
+			continue;
+		}
+		pol_src[i] = POL_LOOKUP;
+		last = (int16_t)i;
+		if (big)
+			gw_spd_prefetch(spd, f[i].src, f[i].dst, f[i].proto, f[i].sport, f[i].dport);
 	}
+	for (i = 0; i < n; i++) {
+		if (pol_src[i] == POL_LOOKUP) {
+			pol[i] = gw_spd_lookup(spd, f[i].src, f[i].dst, f[i].proto, f[i].sport, f[i].dport);
+			if (big && pol[i])
+				rte_prefetch0(pol[i]);
+		} else if (pol_src[i] >= 0) {
+			pol[i] = pol[pol_src[i]];
+		}
+	}
+	for (i = 0; big && i < n; i++)
+		if (pol_src[i] == POL_LOOKUP)
+			policy_prefetch(p, pol[i]);
 }
 
 /*
@@ -835,21 +930,25 @@ static void output(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_
 		   struct gw_nh *nh, uint16_t n, unsigned depth)
 {
 	struct rte_mbuf *plain[GW_BURST_MAX], *enc[GW_BURST_MAX];
-	const struct gw_spd_policy *enc_pol[GW_BURST_MAX], *pol;
+	const struct gw_spd_policy *enc_pol[GW_BURST_MAX], *pol[GW_BURST_MAX];
 	struct gw_nh plain_nh[GW_BURST_MAX];
+	struct flow f[GW_BURST_MAX];
+	int16_t pol_src[GW_BURST_MAX];
 	uint16_t i, n_plain = 0, n_enc = 0;
 
-	if (depth == 0 && p->t->spd->index)
-		spd_prefetch(p, mb, n);
+	spd_lookup_burst(p, mb, prev, n, depth, f, pol_src, pol);
 	for (i = 0; i < n; i++) {
-		switch (out_classify(p, mb[i], depth ? prev[i] : NULL, &pol, depth)) {
+		switch (out_classify(p, mb[i], depth ? prev[i] : NULL, pol[i],
+				     pol_src[i] == POL_KNOWN ? NULL : &f[i], depth)) {
 		case OUT_PLAIN:
 			if (nh && depth == 0)
 				plain_nh[n_plain] = nh[i];
 			plain[n_plain++] = mb[i];
 			break;
 		case OUT_ENCRYPT:
-			enc_pol[n_enc] = pol;
+			if (p->t->spd->index && (n_enc == 0 || pol[i] != enc_pol[n_enc - 1]))
+				sa_keys_prefetch(pol[i]);
+			enc_pol[n_enc] = pol[i];
 			enc[n_enc++] = mb[i];
 			break;
 		case OUT_GONE:
