@@ -115,6 +115,7 @@ need_pkg() {
   done
 }
 need_pkg dpdk-doc libdpdk-dev dpdk python3-scapy make pkg-config
+TESTPMD=$(command -v dpdk-testpmd) || die "dpdk-testpmd not found (package dpdk)"
 for c in make cc pkg-config timeout; do
   command -v "$c" >/dev/null || die "'$c' not found (scripts/install-deps.sh)"
 done
@@ -311,13 +312,15 @@ run_ipsecgw() {
   fi
 }
 
-# sample_secgw PID SOCKET SECONDS OUT_PORT IN_PORT: output packets and the
-# lcore thread's CPU time at the start and end of SECONDS, from DPDK
-# telemetry (/ethdev/stats) and /proc (the lcore is the main thread).
+# sample_secgw PID SOCKET SECONDS OUT_PORT IN_PORT [TID]: output packets and
+# the lcore thread's CPU time at the start and end of SECONDS, from DPDK
+# telemetry (/ethdev/stats) and /proc (the lcore thread is TID, by default
+# the main thread).
 sample_secgw() {
   "$PY3" - "$@" <<'PY'
 import json, socket, sys, time
 pid, path, secs, outp, inp = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
+tid = sys.argv[6] if len(sys.argv) > 6 else pid
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(path)
 s.recv(16384)
@@ -328,7 +331,7 @@ def sample():
     t = time.monotonic()
     o = q("/ethdev/stats," + outp)["/ethdev/stats"]
     i = q("/ethdev/stats," + inp)["/ethdev/stats"]
-    cpu = int(open("/proc/%s/task/%s/schedstat" % (pid, pid)).read().split()[0]) / 1e9
+    cpu = int(open("/proc/%s/task/%s/schedstat" % (pid, tid)).read().split()[0]) / 1e9
     return t, o["opackets"], i["ipackets"], cpu
 t0, o0, i0, c0 = sample()
 time.sleep(secs)
@@ -340,17 +343,22 @@ print(json.dumps({"tx_packets": o1 - o0, "rx_packets": i1 - i0, "seconds": dt,
 PY
 }
 
+# pcap_vdevs DIR PCAP: sets the caller's vdevs, inp and outp. Port 0 = LAN
+# (protected), port 1 = WAN (unprotected, ipsec-secgw's -u 0x2): vdev order.
+pcap_vdevs() {
+  if [ "$1" = encap ]; then
+    vdevs=(--vdev "net_pcap0,rx_pcap=$2,infinite_rx=1" --vdev "net_null0,no-rx=1") inp=0 outp=1
+  else
+    vdevs=(--vdev "net_null0,no-rx=1" --vdev "net_pcap0,rx_pcap=$2,infinite_rx=1") inp=1 outp=0
+  fi
+}
+
 # run_secgw DIR ALG SIZE PCAP CONF OUT.json
 run_secgw() {
   local d=$1 alg=$2 size=$3 pcap=$4 conf=$5 out=$6 prefix="$PREFIX-sg" pid rc=0 i sock vdevs inp outp
   PREFIXES+=("$prefix")
   sock=/var/run/dpdk/$prefix/dpdk_telemetry.v2
-  # port 0 = LAN (protected), port 1 = WAN (unprotected, -u 0x2): vdev order
-  if [ "$d" = encap ]; then
-    vdevs=(--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" --vdev "net_null0,no-rx=1") inp=0 outp=1
-  else
-    vdevs=(--vdev "net_null0,no-rx=1" --vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1") inp=1 outp=0
-  fi
+  pcap_vdevs "$d" "$pcap"
   # no timeout(1) wrapper: $! must be ipsec-secgw itself (its main thread is
   # the lcore whose CPU time is read); the script stops it, the trap too
   "$SECGW" --no-pci "${MEM[@]}" -l "$LCORE" --file-prefix "$prefix" \
@@ -374,6 +382,53 @@ run_secgw() {
   [ $rc -eq 0 ] || die "reading ipsec-secgw's telemetry failed ($d $alg $size B)"
 }
 
+# run_floor DIR PCAP OUT.json: the packet I/O alone. dpdk-testpmd in io mode
+# (no header touched, no crypto) moves the same pcap from the same input
+# vdev to net_null on the same lcore: what any gateway on these PMDs pays
+# before doing any work of its own.
+run_floor() {
+  local d=$1 pcap=$2 out=$3 prefix="$PREFIX-io" pid rc=0 i sock vdevs inp outp tid=
+  PREFIXES+=("$prefix")
+  sock=/var/run/dpdk/$prefix/dpdk_telemetry.v2
+  pcap_vdevs "$d" "$pcap"
+  # --stats-period: testpmd forwards until signalled instead of reading stdin
+  "$TESTPMD" --no-pci "${MEM[@]}" -l "$CTL_LCORE,$LCORE" --main-lcore "$CTL_LCORE" --file-prefix "$prefix" \
+    --log-level=error "${vdevs[@]}" -- --forward-mode=io --nb-cores=1 --burst=32 --auto-start \
+    --no-lsc-interrupt --total-num-mbufs=16384 --stats-period 3600 >"$out.log" 2>&1 &
+  pid=$!; CUR_PID=$pid
+  for i in $(seq 1 200); do
+    tid=$(grep -lx "rte-worker-$LCORE" /proc/"$pid"/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5 || true)
+    [ -n "$tid" ] && [ -S "$sock" ] && grep -q "Start automatic packet forwarding\|io packet forwarding" "$out.log" && break
+    alive "$pid" || break
+    sleep 0.1
+  done
+  if [ -z "$tid" ] || [ ! -S "$sock" ] || ! alive "$pid"; then
+    sed 's/^/    /' "$out.log" | tail -30 >&2
+    die "dpdk-testpmd did not start ($d)"
+  fi
+  sleep 0.5
+  sample_secgw "$pid" "$sock" "$SECS" "$outp" "$inp" "$tid" >"$out" || rc=$?
+  stop_pid "$pid" INT
+  CUR_PID=
+  rm -rf "/var/run/dpdk/$prefix"
+  [ $rc -eq 0 ] || die "reading dpdk-testpmd's telemetry failed ($d)"
+}
+
+# run_crypto DIR ALG SIZE OUT.json: intel-ipsec-mb alone on the same lcore,
+# the transform's bytes of one packet per job (ipsecgw-bench --raw-crypto).
+run_crypto() {
+  local d=$1 alg=$2 size=$3 out=$4 prefix="$PREFIX-raw" rc=0
+  PREFIXES+=("$prefix")
+  timeout $(( ${SECS%.*} + 60 )) "$BENCH" --no-pci "${MEM[@]}" -l "$CTL_LCORE,$LCORE" --main-lcore "$CTL_LCORE" \
+    --file-prefix "$prefix" --log-level=error -- --raw-crypto --dir "$d" --alg "$alg" --size "$size" \
+    --burst 32 --raw-seconds "$SECS" --json --quiet >"$out" 2>"$out.err" || rc=$?
+  rm -rf "/var/run/dpdk/$prefix"
+  if [ $rc -ne 0 ]; then
+    sed 's/^/    /' "$out.err" >&2
+    die "ipsecgw-bench --raw-crypto failed ($d $alg $size B, exit $rc)"
+  fi
+}
+
 # ---- the cases, interleaved runs
 
 RESULTS=$WORK/results.tsv
@@ -391,8 +446,10 @@ for d in "${DIR_LIST[@]}"; do
       for r in $(seq 1 "$RUNS"); do
         run_ipsecgw "$d" "$alg" "$size" "$pcap" "$WORK/$case_id.gw.$r.json"
         run_secgw "$d" "$alg" "$size" "$pcap" "$conf" "$WORK/$case_id.sg.$r.json"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$d" "$alg" "$size" "$r" "$WORK/$case_id.gw.$r.json" \
-          "$WORK/$case_id.sg.$r.json" >>"$RESULTS"
+        run_floor "$d" "$pcap" "$WORK/$case_id.io.$r.json"
+        run_crypto "$d" "$alg" "$size" "$WORK/$case_id.raw.$r.json"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$d" "$alg" "$size" "$r" "$WORK/$case_id.gw.$r.json" \
+          "$WORK/$case_id.sg.$r.json" "$WORK/$case_id.io.$r.json" "$WORK/$case_id.raw.$r.json" >>"$RESULTS"
         say "  $d $alg $size B run $r/$RUNS: ipsecgw $("$PY3" -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; print("%.2f Mpps (%.0f%% CPU)" % (r["mpps"], 100*r["cpu_share"]))' "$WORK/$case_id.gw.$r.json")," \
           "ipsec-secgw $("$PY3" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.2f Mpps (%.0f%% CPU)" % (r["mpps"], 100*r["cpu_share"]))' "$WORK/$case_id.sg.$r.json")"
       done
@@ -408,13 +465,19 @@ import json, statistics, sys
 res, as_json, lcore, ctl, secs, runs, path, packets, mem, dpdk, load0, load1 = sys.argv[1:13]
 cases, order = {}, []
 for line in open(res):
-    d, alg, size, r, gw, sg = line.rstrip("\n").split("\t")
+    d, alg, size, r, gw, sg, io, raw = line.rstrip("\n").split("\t")
     key = (d, alg, int(size))
     if key not in cases:
-        cases[key] = {"ipsecgw": [], "ipsec-secgw": []}
+        cases[key] = {"ipsecgw": [], "ipsec-secgw": [], "io": [], "crypto": []}
         order.append(key)
     g = json.load(open(gw))[0]
     s = json.load(open(sg))
+    f = json.load(open(io))
+    x = json.load(open(raw))[0]
+    cases[key]["io"].append({k: f[k] for k in ("mpps", "wall_mpps", "cpu_share", "tx_packets", "rx_packets")})
+    cases[key]["crypto"].append({"mpps": x["raw_mpps"], "wall_mpps": x["raw_wall_mpps"],
+                                 "cpu_share": x["raw_wall_mpps"] / x["raw_mpps"] if x["raw_mpps"] > 0 else 0.0,
+                                 "cycles_per_job": x["raw_cycles_per_job"]})
     cases[key]["ipsecgw"].append({"mpps": g["mpps"], "wall_mpps": g["wall_mpps"], "cpu_share": g["cpu_share"],
                                   "tx_packets": g["tx_packets"], "rx_packets": g["rx_packets"], "drops": g["drops"]})
     cases[key]["ipsec-secgw"].append({k: s[k] for k in ("mpps", "wall_mpps", "cpu_share", "tx_packets", "rx_packets")})
@@ -430,9 +493,16 @@ out = []
 for key in order:
     d, alg, size = key
     a, b = summary(cases[key]["ipsecgw"]), summary(cases[key]["ipsec-secgw"])
+    io, cr = summary(cases[key]["io"]), summary(cases[key]["crypto"])
+    # A gateway whose own work cost nothing still pays the packet I/O and
+    # the crypto, one after the other on its one core: the rate it could
+    # reach at best is the harmonic sum of the two.
+    bound = 1 / (1 / io["median"] + 1 / cr["median"]) if io["median"] > 0 and cr["median"] > 0 else 0.0
     out.append({"dir": d, "alg": alg, "size": size, "ipsecgw": a, "ipsec-secgw": b,
                 "ratio": a["median"] / b["median"] if b["median"] > 0 else 0.0,
-                "wall_ratio": a["wall_median"] / b["wall_median"] if b["wall_median"] > 0 else 0.0})
+                "wall_ratio": a["wall_median"] / b["wall_median"] if b["wall_median"] > 0 else 0.0,
+                "io_alone": io, "crypto_alone": cr, "io_crypto_bound_mpps": bound,
+                "bound_vs_secgw": bound / b["median"] if b["median"] > 0 else 0.0})
 # Every packet in should come out: a gateway that drops (wrong key, policy,
 # neighbour) would be measured at the speed of dropping.
 warnings = []
@@ -465,6 +535,21 @@ for c in out:
     w = lambda s: "wall %.2f, %3.0f%% CPU" % (s["wall_median"], 100 * s["cpu_share_median"])
     print("%-6s %-17s %5d   %-24s %-24s %6.2f" % (c["dir"], c["alg"], c["size"], f(a), f(b), c["ratio"]))
     print("%-6s %-17s %5s   %-24s %-24s %6.2f" % ("", "", "", w(a), w(b), c["wall_ratio"]))
+print()
+print("What the I/O and the crypto alone allow, same lcore, same runs (Mpps per second of CPU):")
+print("I/O = dpdk-testpmd io forwarding of the same pcap to net_null; crypto = intel-ipsec-mb")
+print("alone (ipsecgw-bench --raw-crypto); bound = 1/(1/I/O + 1/crypto): a gateway whose own")
+print("work cost nothing; bound/secgw = the most any gateway could be ahead of ipsec-secgw here.")
+print()
+hdr = "%-6s %-17s %5s   %8s %8s %8s %12s %14s" % ("dir", "algorithm", "size", "I/O", "crypto", "bound",
+                                              "bound/secgw", "ipsecgw/bound")
+print(hdr)
+print("-" * len(hdr))
+for c in out:
+    bnd = c["io_crypto_bound_mpps"]
+    print("%-6s %-17s %5d   %8.2f %8.2f %8.2f %12.2f %14.2f" % (
+        c["dir"], c["alg"], c["size"], c["io_alone"]["median"], c["crypto_alone"]["median"], bnd,
+        c["bound_vs_secgw"], c["ipsecgw"]["median"] / bnd if bnd > 0 else 0.0))
 for w in warnings:
     print("WARNING: " + w)
 PY

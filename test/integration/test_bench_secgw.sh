@@ -29,6 +29,7 @@ else
 fi
 out=$(cat "$work/text.out")
 expect_contains "table header with the ratio" "$out" "ratio"
+expect_contains "the I/O + crypto bound is printed" "$out" "bound/secgw"
 row=$(grep -E '^encap +aes-128-gcm +64 ' "$work/text.out" | head -1)
 if [[ $row =~ ^encap\ +aes-128-gcm\ +64\ +([0-9.]+)\ \[[0-9.]+-[0-9.]+\]\ +([0-9.]+)\ \[[0-9.]+-[0-9.]+\]\ +([0-9.]+)$ ]]; then
   gw=${BASH_REMATCH[1]} sg=${BASH_REMATCH[2]} ratio=${BASH_REMATCH[3]}
@@ -56,6 +57,11 @@ for who in ("ipsecgw", "ipsec-secgw"):
     assert s["runs"][0]["tx_packets"] > 0, (who, s)
 assert not c[0]["ipsecgw"]["runs"][0]["drops"], c[0]["ipsecgw"]
 assert c[0]["ratio"] > 0 and c[0]["wall_ratio"] > 0, c[0]
+# the I/O floor (dpdk-testpmd) and the crypto alone, measured in the same run
+assert c[0]["io_alone"]["median"] > 0 and c[0]["io_alone"]["runs"][0]["tx_packets"] > 0, c[0]["io_alone"]
+assert c[0]["crypto_alone"]["median"] > 0, c[0]["crypto_alone"]
+b = c[0]["io_crypto_bound_mpps"]
+assert 0 < b < min(c[0]["io_alone"]["median"], c[0]["crypto_alone"]["median"]), b
 assert d["settings"]["burst"] == 32 and d["settings"]["runs"] == 1
 print("      ipsecgw %.2f Mpps, ipsec-secgw %.2f Mpps, ratio %.2f" %
       (c[0]["ipsecgw"]["median"], c[0]["ipsec-secgw"]["median"], c[0]["ratio"]))
