@@ -254,6 +254,7 @@ static int check_duplicate(struct loader *L, const yaml_node_t *map, const yaml_
 static int pair_key(struct loader *L, const yaml_node_t *map, const yaml_node_pair_t *p,
 		    enum gw_menu menu, bool by_field, const char **key)
 {
+	*key = NULL; /* set on every path, which gcc -O3 cannot see through key_text */
 	if (key_text(L, node_at(L, p->key), key))
 		return -1;
 	return check_duplicate(L, map, p, menu, by_field);

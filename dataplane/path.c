@@ -762,12 +762,25 @@ static void encap_proto(struct gw_path *p, struct rte_mbuf **mb, const struct gw
 	}
 }
 
+/* One policy counter for each packet of pol[], one add per run of a policy. */
+static void count_runs(const struct gw_path *p, const struct gw_spd_policy **pol, uint16_t n,
+		       enum gw_pctr what)
+{
+	uint16_t i = 0, run;
+
+	while (i < n) {
+		for (run = 1; i + run < n && pol[i + run] == pol[i]; run++)
+			;
+		gw_policy_count(pol[i]->counters, p->worker, what, run);
+		i += run;
+	}
+}
+
 /* Encrypt packets whose policy has usable SAs, then process them again as
  * locally originated (ESP inside, AH outside for a bundle: RFC 4301 4.5). */
 static void encrypt(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_policy **pol, uint16_t n,
 		    unsigned depth)
 {
-	struct gw_nh nh[GW_BURST_MAX];
 	uint16_t i, k = 0;
 
 	encap_proto(p, mb, pol, n, GW_PROTO_ESP, gw_esp_outb);
@@ -775,13 +788,14 @@ static void encrypt(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd
 	for (i = 0; i < n; i++) {
 		if (!mb[i])
 			continue;
-		gw_count(p->ctr, GW_CTR_OUT_ENCRYPT, 1);
-		pcount(p, pol[i], GW_PCTR_ENCRYPTED);
 		mb[k] = mb[i];
 		pol[k++] = pol[i];
 	}
-	if (k)
-		output(p, mb, pol, nh, k, depth + 1);
+	if (!k)
+		return;
+	gw_count(p->ctr, GW_CTR_OUT_ENCRYPT, k);
+	count_runs(p, pol, k, GW_PCTR_ENCRYPTED);
+	output(p, mb, pol, NULL, k, depth + 1); /* routed by L3 after encapsulation */
 }
 
 /* What the SPD says about one outgoing packet; the packet goes to one of the
@@ -921,6 +935,23 @@ static void spd_lookup_burst(struct gw_path *p, struct rte_mbuf **mb, const stru
 			policy_prefetch(p, pol[i]);
 }
 
+/* Whether every encapsulated packet of the burst leaves as it is: its outer
+ * header's policy is known since the SPD was built and is none, its own or
+ * an accept (out_classify's first test at depth > 0). The usual case of a
+ * tunnel, sent without a pass over the burst per stage. */
+static bool outer_all_plain(const struct gw_spd_policy **prev, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct gw_spd_policy *o = prev[i]->outer;
+
+		if (!prev[i]->outer_known || (o && o != prev[i] && o->action != GW_ACTION_ACCEPT))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The SPD on output. nh != NULL: forwarded packets with their route;
  * nh == NULL: packets we originate or encapsulated, routed by L3 here.
@@ -936,6 +967,10 @@ static void output(struct gw_path *p, struct rte_mbuf **mb, const struct gw_spd_
 	int16_t pol_src[GW_BURST_MAX];
 	uint16_t i, n_plain = 0, n_enc = 0;
 
+	if (depth > 0 && outer_all_plain(prev, n)) {
+		gw_l3_send_burst(p->l3, mb, n);
+		return;
+	}
 	spd_lookup_burst(p, mb, prev, n, depth, f, pol_src, pol);
 	for (i = 0; i < n; i++) {
 		switch (out_classify(p, mb[i], depth ? prev[i] : NULL, pol[i],
