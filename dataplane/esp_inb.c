@@ -80,7 +80,8 @@ static int inb_check(struct rte_mbuf *m, const struct gw_sa *sa, uint32_t *seq)
 	if (esp < fixed + RTE_MAX((unsigned)c->block, (unsigned)sizeof(struct gw_esp_tail)))
 		return GW_DROP_TRUNCATED;
 	ct = esp - fixed;
-	if (ct % c->block != 0)
+	/* Cipher blocks are 1, 8 or 16 bytes (crypto.c): a mask, not a division. */
+	if ((ct & (c->block - 1u)) != 0)
 		return GW_DROP_MALFORMED;
 	eh = (const struct gw_esp_hdr *)((const uint8_t *)ip + hl);
 	*seq = rte_be_to_cpu_32(eh->seq);
@@ -146,21 +147,54 @@ static void inb_job(const struct gw_sa_crypto *c, uint8_t *esp, unsigned ct, uin
 	}
 }
 
-/* RFC 4303 2.4: the receiver checks the padding that the sender wrote
- * as 1, 2, 3... Returns the payload length or -1. */
+/* RFC 4303 2.4: the padding that the sender wrote as 1, 2, 3..., compared a
+ * 64-bit word at a time (no secret in it: the ICV was verified first). */
+static bool inb_pad_ok(const uint8_t *pad, unsigned len)
+{
+	const uint64_t next_eight = UINT64_C(0x0808080808080808);
+	uint64_t want = UINT64_C(0x0807060504030201); /* bytes k+1 .. k+8 */
+	unsigned k, shift;
+	uint64_t w;
+
+	if (len == 0)
+		return true;
+	for (k = 0; k + 8 < len; k += 8, want += next_eight) {
+		memcpy(&w, pad + k, 8);
+		if (rte_le_to_cpu_64(w) != want)
+			return false;
+	}
+	/* The last 1..8 bytes, as the top of the word that ends with them; its
+	 * start may lie before the padding, in the payload or the ESP header
+	 * and IV (8 bytes at least), which are in the buffer and not compared. */
+	memcpy(&w, pad + len - 8, 8);
+	shift = 8 * (8 - (len - k));
+	return rte_le_to_cpu_64(w) >> shift == (want << shift) >> shift;
+}
+
+/* Returns the payload length of the ct decrypted bytes at pt, or -1. */
 static int inb_unpad(const uint8_t *pt, unsigned ct, uint8_t *nh)
 {
 	const struct gw_esp_tail *t = (const struct gw_esp_tail *)(pt + ct - sizeof(*t));
-	unsigned pad = t->pad_length, pl, k;
+	unsigned pad = t->pad_length, pl;
 
 	if (pad + sizeof(*t) > ct)
 		return -1;
 	pl = ct - sizeof(*t) - pad;
-	for (k = 0; k < pad; k++)
-		if (pt[pl + k] != (uint8_t)(k + 1))
-			return -1;
+	if (!inb_pad_ok(pt + pl, pad))
+		return -1;
 	*nh = t->next_header;
 	return (int)pl;
+}
+
+/* Keep len bytes from offset off of the packet: rte_pktmbuf_adj and
+ * rte_pktmbuf_trim without their re-checks and the walk to the last
+ * segment, since gw_esp_inb_prepare saw one segment and the callers
+ * checked both bounds against it. */
+static void inb_keep(struct rte_mbuf *m, unsigned off, unsigned len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
 }
 
 /* Tunnel mode: keep the inner packet only; the caller then checks it
@@ -177,8 +211,7 @@ static int inb_strip_tunnel(struct rte_mbuf *m, unsigned hl, unsigned off, unsig
 	if (gw_ipv4_inner_check(inner, pl, &itot) != 0)
 		return GW_DROP_INNER_IP;
 	gw_ecn_decap(ip->type_of_service, (struct rte_ipv4_hdr *)inner);
-	rte_pktmbuf_adj(m, (uint16_t)(hl + off));
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - itot));
+	inb_keep(m, hl + off, itot);
 	gw_ipv4_mark_cksum_good(m);
 	return 0;
 }
@@ -192,14 +225,29 @@ static int inb_strip_transport(struct rte_mbuf *m, unsigned hl, unsigned off, un
 	struct rte_ipv4_hdr *ip;
 
 	memmove(p + off, p, hl);
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_adj(m, (uint16_t)off);
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - hl - pl));
+	inb_keep(m, off, hl + pl);
+	ip = (struct rte_ipv4_hdr *)(p + off);
 	ip->next_proto_id = nh;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + pl));
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = gw_ipv4_cksum(ip);
 	gw_ipv4_mark_cksum_good(m);
 	return 0;
+}
+
+/* gw_icv_differs with our ICV lengths as constants, so that it unrolls to
+ * a few word compares: 16 bytes (GCM, ChaCha20-Poly1305, SHA-256-128) and
+ * 12 (HMAC-MD5/SHA1-96); 0 (null authentication) never differs. */
+static bool inb_icv_differs(const uint8_t *tag, const uint8_t *rx, unsigned len)
+{
+	switch (len) {
+	case 16:
+		return gw_icv_differs(tag, rx, 16);
+	case 12:
+		return gw_icv_differs(tag, rx, 12);
+	default:
+		return gw_icv_differs(tag, rx, len);
+	}
 }
 
 static int inb_finish(struct rte_mbuf *m, const struct gw_sa_crypto *c,
@@ -214,7 +262,7 @@ static int inb_finish(struct rte_mbuf *m, const struct gw_sa_crypto *c,
 	int pl;
 
 	/* RFC 4303 3.4.4.1: nothing decrypted is used before this. */
-	if (c->icv_len != 0 && gw_icv_differs(s->tag, rx, c->icv_len))
+	if (inb_icv_differs(s->tag, rx, c->icv_len))
 		return GW_DROP_ICV;
 	pl = inb_unpad(pt, s->len, &nh);
 	if (pl < 0)

@@ -149,74 +149,103 @@ static struct rte_mbuf *linear(struct gw_path *p, struct rte_mbuf *m)
 	return j;
 }
 
-/* The SA of a received ESP/AH packet, or NULL (counted bad-spi). */
-static struct gw_sa *sa_in_of(struct gw_path *p, struct rte_mbuf *m)
+/* The SAD's answer for the last key looked up. */
+struct sa_memo {
+	uint32_t spi, dst, src;
+	uint8_t proto;
+	struct gw_sa *sa; /* NULL: nothing remembered */
+};
+
+/*
+ * The SA of a received ESP/AH packet, or NULL (counted bad-spi). The
+ * packets of one tunnel come in runs and the SAD does not change during a
+ * burst, so the SA of the previous key is reused while the key repeats;
+ * its state is checked for every packet.
+ */
+static struct gw_sa *sa_in_of(struct gw_path *p, struct rte_mbuf *m, struct sa_memo *memo)
 {
 	const struct rte_ipv4_hdr *ip = ip_of(m);
+	uint32_t spi, dst, src;
 	uint8_t proto;
-	uint32_t spi;
-	struct gw_sa *sa;
 
 	if (gw_ipsec_peek_spi(m, &proto, &spi) != 0)
 		return NULL;
-	sa = gw_sad_lookup_in(p->t->sad, spi, rte_be_to_cpu_32(ip->dst_addr), proto,
-			      rte_be_to_cpu_32(ip->src_addr));
-	return sa && sa_usable(sa) ? sa : NULL;
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	src = rte_be_to_cpu_32(ip->src_addr);
+	if (!memo->sa || memo->spi != spi || memo->dst != dst || memo->src != src ||
+	    memo->proto != proto) {
+		*memo = (struct sa_memo){.spi = spi, .dst = dst, .src = src, .proto = proto,
+					 .sa = gw_sad_lookup_in(p->t->sad, spi, dst, proto, src)};
+	}
+	return memo->sa && sa_usable(memo->sa) ? memo->sa : NULL;
 }
+
+/* rc[] of a packet that the anti-replay window refused, beside the
+ * transforms' own enum gw_ipsec_drop codes: counted as a replay drop. */
+#define RC_REPLAYED ((uint8_t)GW_IPSEC_DROP_COUNT)
 
 /*
  * The replay check (before any crypto) of packets whose prepare step
- * passed: rc set to a drop for duplicates and packets behind the window.
+ * passed: duplicates and packets behind the window get RC_REPLAYED, which
+ * also makes the transforms skip them.
  */
 static void replay_check(struct gw_sa **sa, const uint32_t *seq32, uint64_t *seq64, uint8_t *rc,
-			 uint16_t n, bool *replayed)
+			 uint16_t n)
 {
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		replayed[i] = false;
 		if (rc[i] != 0)
 			continue;
 		if (gw_replay_check(sa[i], seq32[i], (sa[i]->p.flags & GW_SA_FLAG_ESN) != 0,
-				    &seq64[i]) != GW_REPLAY_OK) {
-			replayed[i] = true;
-			rc[i] = GW_DROP_CRYPTO; /* any non-zero: skip in process */
-		}
+				    &seq64[i]) != GW_REPLAY_OK)
+			rc[i] = RC_REPLAYED;
 	}
 }
 
 static void account_runs(struct gw_path *p, struct gw_sa **sa, const uint8_t *rc, const uint32_t *bytes,
 			 uint16_t k, bool *refused);
 
+/* Packets from i on that share the SA of packet i (at least 1). */
+static uint16_t same_sa_run(struct gw_sa *const *sa, uint16_t i, uint16_t n)
+{
+	uint16_t run = 1;
+
+	while (i + run < n && sa[i + run] == sa[i])
+		run++;
+	return run;
+}
+
 /*
- * After the ICV verified: window update (RFC 4303 3.4.3), then lifebytes,
- * one accounting per run of packets on the same SA. Only here do packets
- * count against an SA, so forged or replayed packets cannot age it.
- * Survivors are compacted with their SA; the rest are dropped (counted).
+ * After the ICV verified (rc 0): the window update (RFC 4303 3.4.3), one
+ * lock acquisition per run of packets on the same SA, then lifebytes, one
+ * accounting per run. Only here do packets count against an SA, so forged
+ * or replayed packets cannot age it. Survivors are compacted with their
+ * SA; the rest are dropped and counted by reason.
  */
 static uint16_t accept_decrypted(struct gw_path *p, struct rte_mbuf **mb, struct gw_sa **sa,
-				 const uint64_t *seq64, uint32_t *bytes, uint16_t n)
+				 const uint64_t *seq64, uint8_t *rc, const uint32_t *bytes,
+				 uint16_t n)
 {
 	bool refused[GW_BURST_MAX];
-	uint16_t i, k = 0, out = 0;
+	uint16_t i, run, out = 0;
 
-	for (i = 0; i < n; i++) {
-		if (gw_replay_update(sa[i], seq64[i]) != GW_REPLAY_OK) {
-			drop(p, mb[i], GW_CTR_DROP_REPLAY);
-			continue;
-		}
-		sa[k] = sa[i];
-		bytes[k] = bytes[i];
-		mb[k++] = mb[i];
+	for (i = 0; i < n; i += run) {
+		run = same_sa_run(sa, i, n);
+		gw_replay_update_run(sa[i], seq64 + i, rc + i, run, RC_REPLAYED);
 	}
-	account_runs(p, sa, NULL, bytes, k, refused);
-	for (i = 0; i < k; i++) {
-		if (refused[i]) {
+	account_runs(p, sa, rc, bytes, n, refused);
+	for (i = 0; i < n; i++) {
+		if (rc[i] == RC_REPLAYED) {
+			drop(p, mb[i], GW_CTR_DROP_REPLAY);
+		} else if (rc[i] != 0) {
+			ipsec_drop(p, mb[i], rc[i]);
+		} else if (refused[i]) {
 			drop(p, mb[i], GW_CTR_DROP_NO_SA);
-			continue;
+		} else {
+			sa[out] = sa[i];
+			mb[out++] = mb[i];
 		}
-		sa[out] = sa[i];
-		mb[out++] = mb[i];
 	}
 	return out;
 }
@@ -232,45 +261,52 @@ static uint16_t decap(struct gw_path *p, struct rte_mbuf **mb, struct gw_sa **sa
 	uint32_t seq32[GW_BURST_MAX], bytes[GW_BURST_MAX];
 	uint64_t seq64[GW_BURST_MAX];
 	uint8_t rc[GW_BURST_MAX];
-	bool replayed[GW_BURST_MAX];
-	uint16_t i, out = 0;
 
 	prepare(mb, sa, n, seq32, rc);
-	replay_check(sa, seq32, seq64, rc, n, replayed);
+	replay_check(sa, seq32, seq64, rc, n);
 	process(p->crypto, mb, sa, seq64, n, rc, bytes);
-	for (i = 0; i < n; i++) {
-		if (replayed[i]) {
-			drop(p, mb[i], GW_CTR_DROP_REPLAY);
-		} else if (rc[i] != 0) {
-			ipsec_drop(p, mb[i], rc[i]);
-		} else {
-			sa[out] = sa[i];
-			seq64[out] = seq64[i];
-			bytes[out] = bytes[i];
-			mb[out++] = mb[i];
-		}
-	}
-	return accept_decrypted(p, mb, sa, seq64, bytes, out);
+	return accept_decrypted(p, mb, sa, seq64, rc, bytes, n);
+}
+
+/* The verdict of decrypted_policy_ok for one flow and SA. */
+struct policy_memo {
+	struct flow f;
+	const struct gw_sa *sa; /* NULL: nothing remembered yet */
+	const struct gw_spd_policy *pol;
+	bool ok;
+};
+
+static bool flow_equal(const struct flow *a, const struct flow *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->proto == b->proto &&
+	       a->sport == b->sport && a->dport == b->dport;
 }
 
 /*
  * The seed: a decrypted packet "must match the policy that its SA belongs
  * to". The SPD is matched in reverse (the packet comes from the far side)
- * and the policy found must own the SA that decrypted it.
+ * and the policy found must own the SA that decrypted it. The answer
+ * depends only on the flow, the SA and the tables, which stay the same for
+ * the whole burst: a run of packets of one flow through one SA (a bulk
+ * transfer) needs a single lookup, remembered in *memo.
  */
-static bool decrypted_policy_ok(struct gw_path *p, struct rte_mbuf *m, const struct gw_sa *sa)
+static bool decrypted_policy_ok(struct gw_path *p, struct rte_mbuf *m, const struct gw_sa *sa,
+				struct policy_memo *memo)
 {
-	const struct gw_spd_policy *pol;
 	struct flow f;
 
 	flow_of(m, &f);
-	pol = gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
-	if (pol && pol->action == GW_ACTION_ENCRYPT && gw_spd_policy_has_in_sa(pol, sa)) {
-		pcount(p, pol, GW_PCTR_DECRYPTED);
-		return true;
+	if (memo->sa != sa || !flow_equal(&memo->f, &f)) {
+		const struct gw_spd_policy *pol =
+			gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
+
+		memo->f = f;
+		memo->sa = sa;
+		memo->pol = pol;
+		memo->ok = pol && pol->action == GW_ACTION_ENCRYPT && gw_spd_policy_has_in_sa(pol, sa);
 	}
-	pcount(p, pol, GW_PCTR_NOT_DECRYPTED);
-	return false;
+	pcount(p, memo->pol, memo->ok ? GW_PCTR_DECRYPTED : GW_PCTR_NOT_DECRYPTED);
+	return memo->ok;
 }
 
 static bool is_ipsec_to_us(const struct gw_path *p, const struct rte_mbuf *m)
@@ -292,12 +328,49 @@ static bool bundle_ah(const struct gw_path *p, const struct gw_sa *sa)
 	return pol && gw_spd_policy_has_in_sa(pol, sa) && (pol->ipsec_protocols & GW_PROTO_ESP);
 }
 
+/*
+ * Decapsulated packets (sa[i] took off packet i's outer layer): sound inner
+ * header and the policy of their SA, else dropped; the survivors go to
+ * out[], marked as decrypted on this host. Returns how many.
+ */
+static uint16_t accept_inner(struct gw_path *p, struct rte_mbuf **mb, struct gw_sa *const *sa,
+			     uint16_t n, struct rte_mbuf **out)
+{
+	struct policy_memo memo = {.sa = NULL};
+	uint16_t i, n_out = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+
+		if (gw_ipv4_sanitize(m) != 0) {
+			ipsec_drop(p, m, GW_DROP_INNER_IP);
+			continue;
+		}
+		gw_count(p->ctr, GW_CTR_IN_DECRYPTED, 1);
+		/* Every layer must match the policy of the SA that took it off
+		 * (nested tunnels: the inner tunnel's ESP matches the outer
+		 * policy); only the AH of an AH+ESP bundle leaves a packet (its
+		 * ESP) that its own policy cannot match, and is vouched for by
+		 * being that bundle's AH. */
+		if (!(is_ipsec_to_us(p, m) && bundle_ah(p, sa[i])) &&
+		    !decrypted_policy_ok(p, m, sa[i], &memo)) {
+			drop(p, m, GW_CTR_IN_DROP);
+			continue;
+		}
+		/* Mark it: decrypted on this host, so no incoming policy check. */
+		m->ol_flags |= RTE_MBUF_F_RX_SEC_OFFLOAD;
+		out[n_out++] = m;
+	}
+	return n_out;
+}
+
 /* ESP and AH packets to one of our addresses. */
 static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsigned depth)
 {
-	struct rte_mbuf *esp[GW_BURST_MAX], *ah[GW_BURST_MAX], *done[GW_BURST_MAX];
-	struct gw_sa *esp_sa[GW_BURST_MAX], *ah_sa[GW_BURST_MAX], *done_sa[GW_BURST_MAX];
-	uint16_t i, n_esp = 0, n_ah = 0, n_done = 0;
+	struct rte_mbuf *esp[GW_BURST_MAX], *ah[GW_BURST_MAX];
+	struct gw_sa *esp_sa[GW_BURST_MAX], *ah_sa[GW_BURST_MAX];
+	struct sa_memo sa_memo = {.sa = NULL};
+	uint16_t i, n_esp = 0, n_ah = 0;
 
 	if (depth >= GW_PATH_MAX_DEPTH) {
 		for (i = 0; i < n; i++)
@@ -310,7 +383,7 @@ static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 
 		if (!m)
 			continue;
-		sa = sa_in_of(p, m);
+		sa = sa_in_of(p, m, &sa_memo);
 		if (!sa) {
 			drop(p, m, GW_CTR_DROP_BAD_SPI);
 		} else if (sa->id.proto == IPPROTO_ESP) {
@@ -323,37 +396,12 @@ static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 	}
 	n_esp = n_esp ? decap(p, esp, esp_sa, n_esp, gw_esp_inb_prepare, gw_esp_inb_process) : 0;
 	n_ah = n_ah ? decap(p, ah, ah_sa, n_ah, gw_ah_inb_prepare, gw_ah_inb_process) : 0;
-	for (i = 0; i < n_esp; i++) {
-		done_sa[n_done] = esp_sa[i];
-		done[n_done++] = esp[i];
-	}
+	/* AH's survivors after ESP's, in the ESP arrays (both fit: n_esp + n_ah <= n). */
 	for (i = 0; i < n_ah; i++) {
-		done_sa[n_done] = ah_sa[i];
-		done[n_done++] = ah[i];
+		esp_sa[n_esp + i] = ah_sa[i];
+		esp[n_esp + i] = ah[i];
 	}
-	n = 0;
-	for (i = 0; i < n_done; i++) {
-		struct rte_mbuf *m = done[i];
-
-		if (gw_ipv4_sanitize(m) != 0) {
-			ipsec_drop(p, m, GW_DROP_INNER_IP);
-			continue;
-		}
-		gw_count(p->ctr, GW_CTR_IN_DECRYPTED, 1);
-		/* Every layer must match the policy of the SA that took it off
-		 * (nested tunnels: the inner tunnel's ESP matches the outer
-		 * policy); only the AH of an AH+ESP bundle leaves a packet (its
-		 * ESP) that its own policy cannot match, and is vouched for by
-		 * being that bundle's AH. */
-		if (!(is_ipsec_to_us(p, m) && bundle_ah(p, done_sa[i])) &&
-		    !decrypted_policy_ok(p, m, done_sa[i])) {
-			drop(p, m, GW_CTR_IN_DROP);
-			continue;
-		}
-		/* Mark it: decrypted on this host, so no incoming policy check. */
-		m->ol_flags |= RTE_MBUF_F_RX_SEC_OFFLOAD;
-		mb[n++] = m;
-	}
+	n = accept_inner(p, esp, esp_sa, n_esp + n_ah, mb);
 	/* What comes out is processed again as if just received: forwarded, or
 	 * ours (the inner layer of a nested tunnel or bundle, or a packet for us). */
 	if (n)

@@ -14,6 +14,8 @@
  *                       it tests again (another worker may have accepted
  *                       the same number meanwhile), slides the window and
  *                       sets the bit. Only its verdict accepts a packet.
+ *                       gw_replay_update_run() does the same for a run of
+ *                       packets of one SA under one acquisition of the lock.
  *
  * The right edge T of the window is sa->hot.seq: written only under the
  * lock (store-release, after the buckets it uncovers were cleared), read
@@ -213,6 +215,40 @@ static inline enum gw_replay gw_replay_update(struct gw_sa *sa, uint64_t seq64)
 		gw_replay_mark(sa, top, seq64);
 	rte_spinlock_unlock(&sa->hot.replay_lock);
 	return r;
+}
+
+/*
+ * gw_replay_update of the packets of a run of one SA whose rc[i] is 0 (ICV
+ * verified), in order, under one acquisition of the lock: to other workers
+ * the n updates are one step, as if made back to back. A refused number
+ * gets rc[i] = rc_refused; the others are accepted.
+ */
+static inline void gw_replay_update_run(struct gw_sa *sa, const uint64_t *seq64, uint8_t *rc,
+					uint16_t n, uint8_t rc_refused)
+{
+	uint32_t w = sa->p.replay_window;
+	uint64_t top;
+	uint16_t i;
+
+	if (w == 0) {
+		for (i = 0; i < n; i++)
+			if (rc[i] == 0)
+				gw_replay_raise_top(sa, seq64[i]);
+		return;
+	}
+	rte_spinlock_lock(&sa->hot.replay_lock);
+	top = __atomic_load_n(&sa->hot.seq, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++) {
+		if (rc[i] != 0)
+			continue;
+		if (gw_replay_test(sa, top, seq64[i], w) != GW_REPLAY_OK) {
+			rc[i] = rc_refused;
+			continue;
+		}
+		gw_replay_mark(sa, top, seq64[i]);
+		top = RTE_MAX(top, seq64[i]);
+	}
+	rte_spinlock_unlock(&sa->hot.replay_lock);
 }
 
 /* The right edge of the window (highest authenticated number), for views. */

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <rte_common.h>
+#include <rte_hash_crc.h>
 #include <rte_jhash.h>
 
 #include "log.h"
@@ -264,9 +265,17 @@ static uint32_t slots_for(uint32_t n)
 	return slots < SAD_MIN_SLOTS ? SAD_MIN_SLOTS : slots;
 }
 
+/*
+ * The inbound key, hashed for every received ESP/AH packet: CRC32-C of
+ * SPI and destination as one 64-bit word, the protocol in the seed. One
+ * crc32 instruction where the CPU has SSE4.2 (DPDK computes the same value
+ * in software elsewhere), against ~30 instructions for jhash. CRC is linear,
+ * so keys that differ in a few bits (sequential SPIs, neighbouring
+ * addresses) land in distinct slots of a power-of-two table.
+ */
 static uint32_t hash_in(uint32_t spi, uint32_t dst, uint8_t proto)
 {
-	return rte_jhash_3words(spi, dst, proto, SAD_HASH_SEED);
+	return rte_hash_crc_8byte((uint64_t)spi << 32 | dst, SAD_HASH_SEED ^ proto);
 }
 
 static uint32_t hash_id(const struct gw_sa_id *id)

@@ -935,6 +935,39 @@ static void test_esp_bad_padding_and_next_header(void **state)
 	}
 }
 
+/* Every pad length the trailer can name (the padding is compared a word at
+ * a time, so lengths around multiples of 8 matter): correct padding passes,
+ * and a wrong byte anywhere in it is caught. */
+static void test_esp_every_pad_length(void **state)
+{
+	static const struct t_sa_spec sp = {IPPROTO_ESP, GW_ENC_NULL, GW_AUTH_SHA1, NULL, NULL,
+					    0x54, true, false};
+	struct gw_sa *sa = t_sa_new(&sp);
+	uint8_t inner[64], pad[255], pt[400];
+	unsigned il = t_ipv4(inner, 5, 6, IPPROTO_UDP, 20, 2), len, tfc, n, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(pad); k++)
+		pad[k] = (uint8_t)(k + 1);
+	memset(inner + il, 0xee, sizeof(inner) - il);
+	for (len = 0; len <= 255; len++) {
+		/* TFC bytes after the inner packet make whole 4-byte blocks. */
+		tfc = (4 - (il + len + 2) % 4) % 4;
+		n = plaintext(pt, inner, il + tfc, pad, len, (uint8_t)len, 4);
+		crafted(sa, pt, n, 0);
+		for (k = 0; k < len; k += len > 24 ? 37 : 1) {
+			pt[il + tfc + k] ^= 0x10;
+			crafted(sa, pt, n, GW_DROP_PADDING);
+			pt[il + tfc + k] ^= 0x10;
+		}
+		if (len > 0) { /* the last byte, wherever the stride ended */
+			pt[il + tfc + len - 1] ^= 0x80;
+			crafted(sa, pt, n, GW_DROP_PADDING);
+		}
+	}
+	t_sa_free(sa);
+}
+
 static void test_esp_transport_zero_payload(void **state)
 {
 	struct t_sa_spec sp = {.proto = IPPROTO_ESP, .enc = GW_ENC_AES128_CBC,
@@ -1298,6 +1331,7 @@ int main(void)
 		T_TEST(test_esp_truncated_every_length),
 		T_TEST(test_esp_wrong_icv),
 		T_TEST(test_esp_bad_padding_and_next_header),
+		T_TEST(test_esp_every_pad_length),
 		T_TEST(test_esp_transport_zero_payload),
 		T_TEST(test_esp_not_whole_blocks),
 		T_TEST(test_esp_oversize_and_room),

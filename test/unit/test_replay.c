@@ -277,6 +277,48 @@ static void random_vs_model(uint32_t w)
 PER_WINDOW(random_vs_model)
 
 /*
+ * gw_replay_update_run on runs of 1..40 numbers from the same random walk,
+ * with duplicates inside a run and packets whose ICV "failed" (rc set on
+ * entry: skipped, neither accepted nor recorded): each verdict and the
+ * right edge as the model gives, packet after packet in order.
+ */
+#define RC_ICV_FAILED 5
+#define RC_REFUSED 99
+
+static void run_vs_model(uint32_t w)
+{
+	struct gw_sa *sa = sa_make(w);
+	struct ref m;
+	uint64_t seq[40];
+	uint8_t rc[40];
+	int r, i, n;
+
+	ref_init(&m, 0, w);
+	for (r = 0; r < 20000 && m.top < REF_SPACE - 200000; r++) {
+		n = 1 + (int)(rnd() % 40);
+		for (i = 0; i < n; i++) {
+			seq[i] = i > 0 && rnd() % 8 == 0 ? seq[rnd() % (uint64_t)i] : walk_next(&m, sa->replay_buckets);
+			rc[i] = rnd() % 10 == 0 ? RC_ICV_FAILED : 0;
+		}
+		gw_replay_update_run(sa, seq, rc, (uint16_t)n, RC_REFUSED);
+		for (i = 0; i < n; i++) {
+			if (rc[i] == RC_ICV_FAILED)
+				continue;
+			if (ref_verdict(&m, seq[i]) != GW_REPLAY_OK) {
+				assert_int_equal(rc[i], RC_REFUSED);
+				continue;
+			}
+			assert_int_equal(rc[i], 0);
+			ref_accept(&m, seq[i]);
+		}
+		assert_int_equal(gw_replay_top(sa), m.top);
+	}
+	free(m.seen);
+	gw_sa_free(sa);
+}
+PER_WINDOW(run_vs_model)
+
+/*
  * ESN (RFC 4303 A2) on a random walk across the 2^32 boundary twice: every
  * packet inside or ahead of the window gets its true 64-bit number back;
  * a wrong guess happens only for packets that are too old anyway (their
@@ -420,6 +462,22 @@ static void window_off(void **state)
 	assert_int_equal(s64, hl(0, 0xfffffff1u));
 	assert_int_equal(gw_replay_top(sa), hl(1, 3));
 	gw_sa_free(sa);
+
+	/* A run without a window: everything verified passes, the right edge
+	 * (for ESN) moves to the highest verified number only. */
+	sa = sa_make(0);
+	{
+		uint64_t seq[4] = {5, 5, 9, 3};
+		uint8_t rc[4] = {0, 0, 1, 0};
+
+		gw_replay_update_run(sa, seq, rc, 4, 2);
+		assert_int_equal(rc[0], 0);
+		assert_int_equal(rc[1], 0);
+		assert_int_equal(rc[2], 1);
+		assert_int_equal(rc[3], 0);
+		assert_int_equal(gw_replay_top(sa), 5);
+	}
+	gw_sa_free(sa);
 }
 
 static void window_valid(void **state)
@@ -480,7 +538,36 @@ static void *race_thread(void *p)
 	return NULL;
 }
 
-static void two_workers_same_numbers(uint32_t w)
+/* The same race with each thread taking a chunk as runs of 8 numbers:
+ * the check of each, then one gw_replay_update_run for the run. */
+static void *race_thread_runs(void *p)
+{
+	struct race_arg *a = p;
+	struct race *r = a->r;
+	uint64_t seq[8];
+	uint8_t rc[8];
+	uint32_t c, i, k;
+
+	for (c = 0; c < r->n / r->chunk; c++) {
+		pthread_barrier_wait(&r->bar);
+		for (i = 0; i < r->chunk; i += 8) {
+			for (k = 0; k < 8; k++) {
+				bool back = a->id == 1 && c % 2 == 1;
+				uint32_t s = c * r->chunk + 1 + (back ? r->chunk - 1 - i - k : i + k);
+
+				rc[k] = gw_replay_check(r->sa, s, false, &seq[k]) == GW_REPLAY_OK ? 0 : 1;
+				r->passed_check[a->id] += rc[k] == 0;
+			}
+			gw_replay_update_run(r->sa, seq, rc, 8, 2);
+			for (k = 0; k < 8; k++)
+				if (rc[k] == 0)
+					__atomic_fetch_add(&r->accepted[seq[k]], 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+static void race_run(uint32_t w, void *(*thread)(void *))
 {
 	struct race r = { .sa = sa_make(w), .chunk = w / 2 };
 	struct race_arg args[2] = { { &r, 0 }, { &r, 1 } };
@@ -493,7 +580,7 @@ static void two_workers_same_numbers(uint32_t w)
 	assert_non_null(r.accepted);
 	assert_int_equal(pthread_barrier_init(&r.bar, NULL, 2), 0);
 	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, race_thread, &args[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, thread, &args[i]), 0);
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	for (s = 1; s <= r.n; s++)
@@ -507,6 +594,16 @@ static void two_workers_same_numbers(uint32_t w)
 	free(r.accepted);
 	gw_sa_free(r.sa);
 }
+static void two_workers_same_numbers(uint32_t w)
+{
+	race_run(w, race_thread);
+}
+
+static void two_workers_same_runs(uint32_t w)
+{
+	race_run(w, race_thread_runs);
+}
+PER_WINDOW(two_workers_same_runs)
 PER_WINDOW(two_workers_same_numbers)
 
 /* ---- outbound */
@@ -672,6 +769,8 @@ int main(void)
 		WINDOW_CASES(esn_wrap_in_order),
 		WINDOW_CASES(esn_random_vs_model),
 		WINDOW_CASES(two_workers_same_numbers),
+		WINDOW_CASES(run_vs_model),
+		WINDOW_CASES(two_workers_same_runs),
 		cmocka_unit_test(no_esn_wrap_refused),
 		cmocka_unit_test(window_off),
 		cmocka_unit_test(window_valid),

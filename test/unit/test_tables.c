@@ -465,6 +465,70 @@ static void test_negotiated_sas(void **state)
 	gw_config_free(&c);
 }
 
+/* An inbound SA of any key, for the SAD index tests. */
+static struct gw_sa *in_sa(uint32_t spi, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	struct gw_sa_id id = {.spi = spi, .src = src, .dst = dst, .proto = proto,
+			      .dir = GW_SA_IN};
+	struct gw_sa_params p = {.enc_alg = GW_ENC_AES128_CBC, .auth_alg = GW_AUTH_SHA1,
+				 .tunnel = true, .replay_window = 64,
+				 .flags = proto == IPPROTO_AH ? GW_SA_FLAG_AH : GW_SA_FLAG_ESP};
+	struct gw_sa *sa = gw_sa_new(&id, &p, 1, 100);
+
+	assert_non_null(sa);
+	return sa;
+}
+
+/* The inbound index with thousands of keys that differ in a few bits
+ * (sequential SPIs, neighbouring destinations, both protocols on one SPI
+ * and destination): every SA is found under its own key and under no
+ * other, and a key that is not there finds nothing. */
+#define MANY_SPI 3000u
+#define MANY_DST 300u
+
+static void test_sad_many_inbound_keys(void **state)
+{
+	static struct gw_sa *dyn[MANY_SPI + 2 * MANY_DST];
+	struct gw_config c;
+	struct gw_tables *t;
+	struct gw_err err;
+	uint32_t i, n = 0;
+	(void)state;
+
+	cfg_init(&c);
+	for (i = 0; i < MANY_SPI; i++)
+		dyn[n++] = in_sa(0x10000 + i, GW_B, GW_A, IPPROTO_ESP);
+	for (i = 0; i < MANY_DST; i++) {
+		dyn[n++] = in_sa(0x4242, GW_B, IP(198, 19, i / 256, i % 256), IPPROTO_ESP);
+		dyn[n++] = in_sa(0x4242, GW_B, IP(198, 19, i / 256, i % 256), IPPROTO_AH);
+	}
+	memset(&err, 0, sizeof(err));
+	t = gw_tables_build_dyn(&c, NULL, false, dyn, n, &err);
+	assert_non_null(t);
+	assert_int_equal(t->sad->n, n);
+	for (i = 0; i < MANY_SPI; i++) {
+		assert_ptr_equal(gw_sad_lookup_in(t->sad, 0x10000 + i, GW_A, IPPROTO_ESP, GW_B), dyn[i]);
+		/* the source only breaks ties: another one still finds the SA */
+		assert_ptr_equal(gw_sad_lookup_in(t->sad, 0x10000 + i, GW_A, IPPROTO_ESP, GW_C), dyn[i]);
+		assert_null(gw_sad_lookup_in(t->sad, 0x10000 + i, GW_A, IPPROTO_AH, GW_B));
+		assert_null(gw_sad_lookup_in(t->sad, 0x10000 + i, GW_B, IPPROTO_ESP, GW_B));
+	}
+	assert_null(gw_sad_lookup_in(t->sad, 0x10000 + MANY_SPI, GW_A, IPPROTO_ESP, GW_B));
+	assert_null(gw_sad_lookup_in(t->sad, 0xffff, GW_A, IPPROTO_ESP, GW_B));
+	for (i = 0; i < MANY_DST; i++) {
+		uint32_t dst = IP(198, 19, i / 256, i % 256);
+
+		assert_ptr_equal(gw_sad_lookup_in(t->sad, 0x4242, dst, IPPROTO_ESP, GW_B),
+				 dyn[MANY_SPI + 2 * i]);
+		assert_ptr_equal(gw_sad_lookup_in(t->sad, 0x4242, dst, IPPROTO_AH, GW_B),
+				 dyn[MANY_SPI + 2 * i + 1]);
+		assert_null(gw_sad_lookup_in(t->sad, 0x4243, dst, IPPROTO_ESP, GW_B));
+	}
+	assert_null(gw_sad_lookup_in(t->sad, 0x4242, IP(198, 19, 1, 255), IPPROTO_ESP, GW_B));
+	gw_tables_retire(t, NULL);
+	gw_config_free(&c);
+}
+
 static void test_seed_ah_example(void **state)
 {
 	struct gw_config r1, r2;
@@ -855,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_policy_stats_by_uid),
 		cmocka_unit_test(test_spd_first_match),
 		cmocka_unit_test(test_negotiated_sas),
+		cmocka_unit_test(test_sad_many_inbound_keys),
 		cmocka_unit_test(test_empty_config),
 		cmocka_unit_test(test_worker_counters),
 		cmocka_unit_test(test_sa_layout),
