@@ -506,6 +506,13 @@ int gw_crypto_cipher(struct gw_crypto_ctx *ctx, const struct gw_sa *sa, bool enc
 
 	if (c == NULL || c->kind == GW_CIPHER_NONE)
 		return -EINVAL;
+	if (gw_gcm_direct(c)) {
+		/* As the packet path runs GCM: the direct API, no job. */
+		memcpy(nonce, c->salt, 4);
+		memcpy(nonce + 4, iv, 8);
+		gw_gcm(ctx->mgr, c, encrypt, out, in, len, nonce, aad, aad_len, tag, 16);
+		return 0;
+	}
 	job = IMB_GET_NEXT_JOB(ctx->mgr);
 	gw_job_sa(job, c, encrypt);
 	job->src = in;

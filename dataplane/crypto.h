@@ -6,8 +6,8 @@
  * installed (gw_sa_crypto_init): AES key expansions, GCM hash keys, DES key
  * schedules, the HMAC inner/outer partial hashes, and the salt or nonce that
  * RFC 3686 / 4106 / 7634 put at the end of the key. The packet path then only
- * fills IMB_JOBs that point at that state; nothing is expanded or allocated
- * per packet.
+ * fills IMB_JOBs that point at that state, or for AES-GCM calls the direct
+ * GCM API with it (gw_esp_gcm); nothing is expanded or allocated per packet.
  *
  * A worker owns one struct gw_crypto_ctx: its IMB_MGR, a fast CSPRNG for CBC
  * IVs, and per-burst scratch (nonces, AAD, computed ICVs) that the jobs of
@@ -61,7 +61,8 @@ void gw_crypto_ctx_free(struct gw_crypto_ctx *ctx);
 /* Name of the intel-ipsec-mb code path in use ("avx512", ...), for logs. */
 const char *gw_crypto_ctx_arch(const struct gw_crypto_ctx *ctx);
 
-/* ---- known-answer helpers (tests, benchmark): same job set-up as packets */
+/* ---- known-answer helpers (tests, benchmark): same crypto calls as packets
+ * (a job, or the direct GCM API for AES-GCM) */
 
 /*
  * HMAC of a buffer through the precomputed-pad path: the key is turned into
@@ -233,6 +234,81 @@ static inline void gw_job_aead(IMB_JOB *job, const struct gw_sa_crypto *c, uint8
 		job->u.CHACHA20_POLY1305.aad = aad;
 		job->u.CHACHA20_POLY1305.aad_len_in_bytes = alen;
 	}
+}
+
+/* ---- AES-GCM without the job manager */
+
+/*
+ * ESP AES-GCM (RFC 4106) runs through intel-ipsec-mb's direct GCM API, one
+ * call per packet, not as a job: nothing is chained to it, so the job
+ * manager (get_next_job, submit, get_completed: ~120 instructions a packet)
+ * and the job fill only cost. Everything else, ChaCha20-Poly1305 included,
+ * stays on jobs.
+ */
+static inline bool gw_gcm_direct(const struct gw_sa_crypto *c)
+{
+	return c->cipher_mode == IMB_CIPHER_GCM;
+}
+
+/*
+ * One AES-GCM operation with the SA's precomputed key: `nonce` is the
+ * 12-byte salt || IV of RFC 4106 4 (the library appends the block counter
+ * 1), dst == src is allowed. `tag` gets tag_len bytes (16, 12 or 8):
+ * computed (encrypt) or recomputed for the caller to compare (decrypt).
+ *
+ * No status comes back. intel-ipsec-mb's SAFE_PARAM checks (Debian builds
+ * them in) only refuse NULL pointers, a tag length of 0 or over 16, and a
+ * length over 2^39 - 256: then nothing is written and the process-wide
+ * imb_get_errno(NULL) is set. Every argument here points into a checked
+ * packet or SA, so that cannot happen; on decap a tag left unwritten could
+ * only fail the ICV comparison anyway.
+ */
+static inline void gw_gcm(IMB_MGR *m, const struct gw_sa_crypto *c, bool encrypt, uint8_t *dst,
+			  const uint8_t *src, unsigned len, const uint8_t *nonce, const uint8_t *aad,
+			  unsigned aad_len, uint8_t *tag, unsigned tag_len)
+{
+	const struct gcm_key_data *k = &c->k.gcm;
+	struct gcm_context_data g;
+
+	switch (c->cipher_key_len) {
+	case 16:
+		if (encrypt)
+			IMB_AES128_GCM_ENC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
+		else
+			IMB_AES128_GCM_DEC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
+		break;
+	case 24:
+		if (encrypt)
+			IMB_AES192_GCM_ENC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
+		else
+			IMB_AES192_GCM_DEC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
+		break;
+	default:
+		if (encrypt)
+			IMB_AES256_GCM_ENC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
+		else
+			IMB_AES256_GCM_DEC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
+		break;
+	}
+}
+
+/*
+ * The GCM of one ESP packet, in place: the `len` bytes at `data` (payload,
+ * padding, trailer), the 8-byte IV of the packet at `iv`, and as AAD the
+ * SPI as it stands in the packet (network order) with the 32- or 64-bit
+ * (ESN, RFC 4303 2.2.1) sequence number. The ICV (c->icv_len bytes) goes
+ * to `tag`: into the packet on encap, aside for comparison on decap.
+ */
+static inline void gw_esp_gcm(IMB_MGR *m, const struct gw_sa_crypto *c, bool encrypt,
+			      uint32_t spi_be, uint64_t seq, const uint8_t *iv, uint8_t *data,
+			      unsigned len, uint8_t *tag)
+{
+	uint8_t nonce[12], aad[12];
+	unsigned aad_len = gw_aead_aad(aad, spi_be, seq, c->esn);
+
+	memcpy(nonce, c->salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	gw_gcm(m, c, encrypt, data, data, len, nonce, aad, aad_len, tag, c->icv_len);
 }
 
 /* Constant-time inequality of two ICVs: no early exit on the first

@@ -322,6 +322,21 @@ static void inb_round(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct gw
 		hl = (ip[0] & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
 		ct = rte_pktmbuf_data_len(mb[i]) - hl - sizeof(struct gw_esp_hdr) - c->iv_len -
 		     c->icv_len;
+		if (gw_gcm_direct(c)) {
+			/* No job: decrypted and the ICV recomputed on the spot,
+			 * then checked and stripped as a completed job would be. */
+			struct gw_crypto_slot *s = &ctx->slot[i];
+			uint8_t *esp = ip + hl, *iv = esp + sizeof(struct gw_esp_hdr);
+
+			s->len = ct;
+			s->flags = 0;
+			gw_esp_gcm(ctx->mgr, c, false, ((const struct gw_esp_hdr *)esp)->spi, seq[i], iv,
+				   iv + c->iv_len, ct, s->tag);
+			rc[i] = (uint8_t)inb_finish(mb[i], c, s);
+			if (rc[i] == 0 && bytes)
+				bytes[i] = ct;
+			continue;
+		}
 		job = IMB_GET_NEXT_JOB(ctx->mgr);
 		inb_job(c, ip + hl, ct, seq[i], &ctx->slot[i], job);
 		job->user_data = (void *)(uintptr_t)i;

@@ -4,7 +4,8 @@
  * sequence number and an IV, and hand the packet to intel-ipsec-mb, which
  * encrypts and then computes the ICV in one job. A burst is processed in
  * rounds of GW_CRYPTO_BURST packets: every job of a round is submitted
- * before the round is flushed.
+ * before the round is flushed. AES-GCM skips the job manager: its packets
+ * are sealed on the spot by the direct GCM API (gw_esp_gcm).
  */
 #include <string.h>
 
@@ -75,26 +76,17 @@ static uint8_t *outb_grow(struct gw_crypto_ctx *ctx, struct rte_mbuf *m, struct 
 	return p + L->hl;
 }
 
-/* The IV (RFC 3602 2.1 random for CBC; RFC 3686 3, 4106 3.1, 7634 2: the
- * sequence number for counter modes, unique per key) and the nonce. */
+/* The IV on the wire: RFC 3602 2.1 random for CBC; RFC 3686 3, 4106 3.1,
+ * 7634 2: the sequence number for counter modes, unique per key. */
 static void outb_iv(struct gw_crypto_ctx *ctx, const struct gw_sa_crypto *c, uint8_t *iv,
-		    uint64_t seq, struct gw_crypto_slot *s, IMB_JOB *job)
+		    uint64_t seq)
 {
 	rte_be64_t be = rte_cpu_to_be_64(seq);
 
-	if (c->kind == GW_CIPHER_NONE)
-		return;
-	if (c->kind == GW_CIPHER_CBC) {
+	if (c->kind == GW_CIPHER_CBC)
 		gw_crypto_rnd_take(ctx, iv, c->iv_len);
-		job->iv = iv;
-		job->iv_len_in_bytes = c->iv_len;
-		return;
-	}
-	memcpy(iv, &be, 8);
-	memcpy(s->nonce, c->salt, 4);
-	memcpy(s->nonce + 4, &be, 8);
-	job->iv = s->nonce;
-	job->iv_len_in_bytes = 12;
+	else if (c->kind != GW_CIPHER_NONE)
+		memcpy(iv, &be, 8);
 }
 
 /* The padding RFC 4303 2.4 asks for, 1, 2, 3...: copied, not counted out
@@ -121,67 +113,91 @@ static void outb_trailer(uint8_t *pt, const struct outb_layout *L)
 	t[pad + 1] = L->nh;
 }
 
-static void outb_job(const struct gw_sa_crypto *c, uint8_t *esp, const struct outb_layout *L,
-		     uint64_t seq, struct gw_crypto_slot *s, IMB_JOB *job)
-{
-	unsigned off = sizeof(struct gw_esp_hdr) + c->iv_len;
-	uint8_t *icv = esp + off + L->ct;
+/* A packet with its headers, IV and trailer written, ready for the crypto. */
+struct outb_pkt {
+	const struct gw_sa_crypto *c;
+	uint8_t *esp; /* ESP header */
+	uint64_t seq;
+	struct outb_layout L;
+};
 
-	job->src = esp;
-	job->dst = esp + off;
+static void outb_job(const struct outb_pkt *P, struct gw_crypto_slot *s, IMB_JOB *job)
+{
+	const struct gw_sa_crypto *c = P->c;
+	unsigned off = sizeof(struct gw_esp_hdr) + c->iv_len;
+	uint8_t *iv = P->esp + sizeof(struct gw_esp_hdr), *icv = P->esp + off + P->L.ct;
+
+	gw_job_sa(job, c, true);
+	job->src = P->esp;
+	job->dst = P->esp + off;
 	job->cipher_start_src_offset_in_bytes = off;
-	job->msg_len_to_cipher_in_bytes = L->ct;
+	job->msg_len_to_cipher_in_bytes = P->L.ct;
 	job->auth_tag_output = icv;
+	if (c->kind == GW_CIPHER_CBC) {
+		job->iv = iv;
+		job->iv_len_in_bytes = c->iv_len;
+	} else if (c->kind != GW_CIPHER_NONE) {
+		/* RFC 3686 4, RFC 7634 2: salt || IV. */
+		memcpy(s->nonce, c->salt, 4);
+		memcpy(s->nonce + 4, iv, 8);
+		job->iv = s->nonce;
+		job->iv_len_in_bytes = 12;
+	}
 	if (c->kind == GW_CIPHER_AEAD) {
-		gw_job_aead(job, c, s->aad, c->spi_be, seq, off, L->ct);
+		gw_job_aead(job, c, s->aad, c->spi_be, P->seq, off, P->L.ct);
 		return;
 	}
 	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = off + L->ct;
+	job->msg_len_to_hash_in_bytes = off + P->L.ct;
 	if (c->esn && c->hmac) {
 		/* RFC 4303 2.2.1: the high half enters the ICV after the
 		 * trailer; it sits where the ICV will be written over it. */
-		gw_put_be32(icv, (uint32_t)(seq >> 32));
+		gw_put_be32(icv, (uint32_t)(P->seq >> 32));
 		job->msg_len_to_hash_in_bytes += 4;
 	}
 }
 
-static int outb_one(struct gw_crypto_ctx *ctx, struct rte_mbuf *m, struct gw_sa *sa,
-		    const uint64_t *want, uint8_t df, struct gw_crypto_slot *s, IMB_JOB *job,
-		    uint32_t *bytes)
+/* AES-GCM, done when this returns: the ICV lands right after the trailer. */
+static void outb_gcm(IMB_MGR *mgr, const struct outb_pkt *P)
+{
+	const struct gw_sa_crypto *c = P->c;
+	uint8_t *iv = P->esp + sizeof(struct gw_esp_hdr), *ct = iv + c->iv_len;
+
+	gw_esp_gcm(mgr, c, true, c->spi_be, P->seq, iv, ct, P->L.ct, ct + P->L.ct);
+}
+
+/* Everything but the crypto: checks, room, headers, sequence number, IV,
+ * trailer. Returns 0 with P filled, or a drop code. */
+static int outb_build(struct gw_crypto_ctx *ctx, struct rte_mbuf *m, struct gw_sa *sa,
+		      const uint64_t *want, uint8_t df, struct outb_pkt *P)
 {
 	const struct gw_sa_crypto *c = gw_sa_crypto(sa);
-	struct outb_layout L;
 	struct gw_esp_hdr *eh;
 	unsigned hl, tot;
-	uint64_t seq;
-	uint8_t *esp;
 	int rc;
 
 	if (c == NULL)
 		return GW_DROP_CRYPTO;
 	rc = gw_ipv4_check(m, &hl, &tot);
 	if (rc == 0)
-		rc = outb_plan(c, rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *), hl, tot, &L);
+		rc = outb_plan(c, rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *), hl, tot, &P->L);
 	if (rc != 0)
 		return rc;
-	if (rte_pktmbuf_headroom(m) < L.front)
+	if (rte_pktmbuf_headroom(m) < P->L.front)
 		return GW_DROP_NO_HEADROOM;
-	if (rte_pktmbuf_tailroom(m) < L.tail)
+	if (rte_pktmbuf_tailroom(m) < P->L.tail)
 		return GW_DROP_NO_TAILROOM;
-	seq = gw_ipsec_out_seq(sa, want, c->esn);
-	if (seq == 0)
+	P->seq = gw_ipsec_out_seq(sa, want, c->esn);
+	if (P->seq == 0)
 		return GW_DROP_SEQ_OVERFLOW;
 
-	esp = outb_grow(ctx, m, sa, &L, df);
-	eh = (struct gw_esp_hdr *)esp;
+	P->c = c;
+	P->esp = outb_grow(ctx, m, sa, &P->L, df);
+	eh = (struct gw_esp_hdr *)P->esp;
 	eh->spi = c->spi_be;
-	eh->seq = rte_cpu_to_be_32((uint32_t)seq);
-	gw_job_sa(job, c, true);
-	outb_iv(ctx, c, esp + sizeof(*eh), seq, s, job);
-	outb_trailer(esp + sizeof(*eh) + c->iv_len, &L);
-	outb_job(c, esp, &L, seq, s, job);
-	*bytes = L.ct;
+	eh->seq = rte_cpu_to_be_32((uint32_t)P->seq);
+	outb_iv(ctx, c, P->esp + sizeof(*eh), P->seq);
+	outb_trailer(P->esp + sizeof(*eh) + c->iv_len, &P->L);
 	return 0;
 }
 
@@ -200,7 +216,7 @@ static void outb_round(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct g
 		       uint32_t *bytes)
 {
 	struct outb_round r = {.rc = rc};
-	uint32_t unused;
+	struct outb_pkt P;
 	uint16_t i;
 
 	/* Every CBC IV of the round, drawn before any job is queued. */
@@ -210,12 +226,18 @@ static void outb_round(struct gw_crypto_ctx *ctx, struct rte_mbuf **mb, struct g
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 1], void *));
-		job = IMB_GET_NEXT_JOB(ctx->mgr);
-		rc[i] = (uint8_t)outb_one(ctx, mb[i], sa[i], seq ? &seq[i] : NULL,
-					  df ? df[i] : GW_DF_CLEAR, &ctx->slot[i], job,
-					  bytes ? &bytes[i] : &unused);
+		rc[i] = (uint8_t)outb_build(ctx, mb[i], sa[i], seq ? &seq[i] : NULL,
+					    df ? df[i] : GW_DF_CLEAR, &P);
 		if (rc[i] != 0)
 			continue;
+		if (bytes)
+			bytes[i] = P.L.ct;
+		if (gw_gcm_direct(P.c)) {
+			outb_gcm(ctx->mgr, &P);
+			continue;
+		}
+		job = IMB_GET_NEXT_JOB(ctx->mgr);
+		outb_job(&P, &ctx->slot[i], job);
 		job->user_data = (void *)(uintptr_t)i;
 		GW_CRYPTO_SUBMIT(ctx->mgr, outb_done, &r);
 	}

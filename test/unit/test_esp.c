@@ -793,6 +793,8 @@ static void test_esp_wrong_icv(void **state)
 	static const struct t_sa_spec sp[] = {
 		{IPPROTO_ESP, GW_ENC_AES128_CBC, GW_AUTH_SHA256, NULL, NULL, 1, true, false},
 		{IPPROTO_ESP, GW_ENC_AES128_GCM, GW_AUTH_NULL, NULL, NULL, 2, true, false},
+		{IPPROTO_ESP, GW_ENC_AES192_GCM, GW_AUTH_NULL, NULL, NULL, 5, true, true},
+		{IPPROTO_ESP, GW_ENC_AES256_GCM, GW_AUTH_NULL, NULL, NULL, 6, false, true},
 		{IPPROTO_ESP, GW_ENC_CHACHA20_POLY1305, GW_AUTH_NULL, NULL, NULL, 3, false, true},
 		{IPPROTO_ESP, GW_ENC_NULL, GW_AUTH_SHA1, NULL, NULL, 4, false, true},
 	};
@@ -824,6 +826,70 @@ static void test_esp_wrong_icv(void **state)
 		t_sa_free(out);
 		t_sa_free(in);
 	}
+}
+
+/*
+ * RFC 4106 8: an 8- or 12-byte ICV is the 16-byte tag truncated. The
+ * configuration only offers 16 bytes, but the transforms (and the direct
+ * GCM call) take the length from the SA, so shorten it by hand: the packet
+ * must be the 16-byte one minus the tail of its ICV, decapsulate, and be
+ * dropped when its ICV, its ciphertext or (ESN) the high half is wrong.
+ */
+static void gcm_short_icv(enum gw_enc_alg e, unsigned icv, bool esn)
+{
+	struct t_sa_spec sp = {.proto = IPPROTO_ESP, .enc = e, .tunnel = true, .esn = esn};
+	struct gw_sa *full = t_sa_new(&sp), *out = t_sa_new(&sp), *in = t_sa_new(&sp);
+	uint8_t buf[T_MAX_PKT], w16[T_MAX_PKT], wire[T_MAX_PKT];
+	unsigned len = t_ipv4(buf, 0xc6120101, 0xc6130101, IPPROTO_UDP, 45, 7), n16, n;
+	uint32_t hi = esn ? 3 : 0;
+	struct rte_mbuf *m;
+
+	((struct gw_sa_crypto *)out->crypto)->icv_len = (uint8_t)icv;
+	((struct gw_sa_crypto *)in->crypto)->icv_len = (uint8_t)icv;
+	full->hot.seq = out->hot.seq = (uint64_t)hi << 32 | 41;
+	m = t_mbuf(buf, len);
+	assert_rc(t_esp_out(full, m, GW_DF_CLEAR), 0);
+	n16 = rte_pktmbuf_data_len(m);
+	memcpy(w16, rte_pktmbuf_mtod(m, uint8_t *), n16);
+	rte_pktmbuf_free(m);
+	m = t_mbuf(buf, len);
+	assert_rc(t_esp_out(out, m, GW_DF_CLEAR), 0);
+	n = rte_pktmbuf_data_len(m);
+	assert_int_equal(n, n16 - (16 - icv));
+	memcpy(wire, rte_pktmbuf_mtod(m, uint8_t *), n);
+	/* After the outer header (its ID and length differ): the same bytes. */
+	assert_memory_equal(wire + 20, w16 + 20, n - 20);
+	assert_rc(t_esp_in(in, m, hi), 0);
+	t_assert_mbuf(m, buf, len);
+	rte_pktmbuf_free(m);
+	for (unsigned off = n - icv - 1; off < n; off += icv) {
+		wire[off] ^= 0x80; /* the last ciphertext byte, then the last ICV byte */
+		m = t_mbuf(wire, n);
+		assert_rc(t_esp_in(in, m, hi), GW_DROP_ICV);
+		rte_pktmbuf_free(m);
+		wire[off] ^= 0x80;
+	}
+	if (esn) {
+		m = t_mbuf(wire, n);
+		assert_rc(t_esp_in(in, m, hi + 1), GW_DROP_ICV);
+		rte_pktmbuf_free(m);
+	}
+	t_sa_free(full);
+	t_sa_free(out);
+	t_sa_free(in);
+}
+
+static void test_esp_gcm_short_icv(void **state)
+{
+	static const enum gw_enc_alg gcm[] = {GW_ENC_AES128_GCM, GW_ENC_AES192_GCM,
+					      GW_ENC_AES256_GCM};
+
+	(void)state;
+	for (size_t k = 0; k < RTE_DIM(gcm); k++)
+		for (unsigned icv = 8; icv <= 16; icv += 4) {
+			gcm_short_icv(gcm[k], icv, false);
+			gcm_short_icv(gcm[k], icv, true);
+		}
 }
 
 /*
@@ -1330,6 +1396,7 @@ int main(void)
 		T_TEST(test_esp_caller_sequence_numbers),
 		T_TEST(test_esp_truncated_every_length),
 		T_TEST(test_esp_wrong_icv),
+		T_TEST(test_esp_gcm_short_icv),
 		T_TEST(test_esp_bad_padding_and_next_header),
 		T_TEST(test_esp_every_pad_length),
 		T_TEST(test_esp_transport_zero_payload),
