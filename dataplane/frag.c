@@ -113,14 +113,22 @@ static void reassembled(struct gw_l3_ctx *ctx, struct rte_mbuf *m)
 	gw_l3_count_event(ctx, GW_L3_EV_REASSEMBLED, 1);
 }
 
+static inline bool is_fragment(const struct rte_mbuf *m)
+{
+	return rte_ipv4_frag_pkt_is_fragmented(rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *));
+}
+
 uint16_t gw_ipv4_reassemble_burst(struct gw_l3_ctx *ctx, struct rte_mbuf **mb, uint16_t n)
 {
 	struct gw_frag *f = ctx->frag;
-	uint16_t i, out = 0, fed = 0;
+	unsigned i, out, fed = 0;
 
 	if (f == NULL || f->tbl == NULL)
 		return n;
-	for (i = 0; i < n; i++) {
+	/* Most bursts hold no fragment: find the first before moving any. */
+	for (i = 0; i < n && !is_fragment(mb[i]); i++)
+		;
+	for (out = i; i < n; i++) {
 		struct rte_mbuf *m = mb[i];
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 
@@ -143,5 +151,5 @@ uint16_t gw_ipv4_reassemble_burst(struct gw_l3_ctx *ctx, struct rte_mbuf **mb, u
 		}
 	}
 	gw_frag_expire(ctx);
-	return out;
+	return (uint16_t)out;
 }

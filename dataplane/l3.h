@@ -160,6 +160,11 @@ struct gw_fib {
 	 * are neither, and a clear bit answers gw_l3_is_local/_bcast without
 	 * scanning the interfaces (several times per packet). */
 	uint64_t addr_filter;
+	/* Bits that exactly one of our addresses has, and that address by
+	 * bit: gw_l3_is_local answers a hit on them (our own address, as
+	 * every ESP packet to us is) with one compare instead of the scan. */
+	uint64_t local_single;
+	uint32_t local_of_bit[64];
 	int8_t port_if[RTE_MAX_ETHPORTS]; /* port id -> ifidx, -1 if none */
 };
 
@@ -206,10 +211,15 @@ static inline int gw_fib_lookup(const struct gw_fib *fib, uint32_t dst, struct g
 /* n lookups with rte_lpm_lookup_bulk; misses get nh[i].ifidx = GW_NH_NONE. */
 void gw_fib_lookup_bulk(const struct gw_fib *fib, const uint32_t *dst, struct gw_nh *nh, unsigned n);
 
-/* The addr_filter bit of an address (Fibonacci hashing, top 6 bits). */
+/* The addr_filter bit number of an address (Fibonacci hashing, top 6 bits). */
+static inline unsigned gw_fib_filter_index(uint32_t addr)
+{
+	return (addr * 2654435761u) >> 26;
+}
+
 static inline uint64_t gw_fib_filter_bit(uint32_t addr)
 {
-	return UINT64_C(1) << ((addr * 2654435761u) >> 26);
+	return UINT64_C(1) << gw_fib_filter_index(addr);
 }
 
 bool gw_l3_is_local_slow(const struct gw_fib *fib, uint32_t dst);
@@ -218,13 +228,27 @@ bool gw_l3_is_bcast_slow(const struct gw_fib *fib, uint32_t dst);
 /* Is dst (host order) one of our interface addresses? */
 static inline bool gw_l3_is_local(const struct gw_fib *fib, uint32_t dst)
 {
-	return (fib->addr_filter & gw_fib_filter_bit(dst)) != 0 && gw_l3_is_local_slow(fib, dst);
+	unsigned h = gw_fib_filter_index(dst);
+	uint64_t bit = UINT64_C(1) << h;
+
+	if ((fib->addr_filter & bit) == 0)
+		return false;
+	if (fib->local_single & bit)
+		return fib->local_of_bit[h] == dst;
+	return gw_l3_is_local_slow(fib, dst);
 }
 
 /* Limited broadcast, or the directed broadcast of a connected prefix (<= /30)? */
 static inline bool gw_l3_is_bcast(const struct gw_fib *fib, uint32_t dst)
 {
 	return (fib->addr_filter & gw_fib_filter_bit(dst)) != 0 && gw_l3_is_bcast_slow(fib, dst);
+}
+
+/* gw_l3_is_local || gw_l3_is_bcast, with one filter probe. */
+static inline bool gw_l3_is_local_or_bcast(const struct gw_fib *fib, uint32_t a)
+{
+	return (fib->addr_filter & gw_fib_filter_bit(a)) != 0 &&
+	       (gw_l3_is_bcast_slow(fib, a) || gw_l3_is_local_slow(fib, a));
 }
 
 /* The interface a port belongs to, or -1. */
@@ -423,33 +447,57 @@ static inline uint16_t gw_cksum_adjust(uint16_t hc, uint16_t old_word, uint16_t 
 	return (uint16_t)~s;
 }
 
+/* 4 and 8 bytes at p, any alignment (headers are only 2-byte aligned). */
+static inline uint32_t gw_load32(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint64_t gw_load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* s + w with the carry out of bit 63 added back in (RFC 1071 2(B)):
+ * an add and an add-with-carry. */
+static inline uint64_t gw_add_carry(uint64_t s, uint64_t w)
+{
+	s += w;
+	return s + (s < w);
+}
+
 /*
  * The ones'-complement sum of an IPv4 header (RFC 1071), hlen bytes, a
- * multiple of 4 and at least 20: 32-bit words added into 64 bits and folded once, since
- * the sum is independent of how the words are grouped. It replaces
- * rte_raw_cksum's generic byte loop, which cost ~60 instructions per
- * header and is run on every header we receive and write.
+ * multiple of 4 and at least 20: the first 20 bytes as two 64-bit words and
+ * one 32-bit word with end-around carries, since the sum is independent of
+ * how the words are grouped; then any options. It replaces rte_raw_cksum's
+ * generic byte loop, which cost ~60 instructions per header and is run on
+ * every header we receive and write.
+ * Each fold adds the value to itself rotated by half its width: the upper
+ * half then holds the end-around-carry sum of both halves, one add instead
+ * of the mask/shift/add pairs that need two rounds.
  */
 static inline uint16_t gw_ipv4_hdr_sum(const void *hdr, unsigned hlen)
 {
 	const uint8_t *p = hdr;
-	uint64_t s = 0;
-	uint32_t w[5];
+	uint64_t s;
+	uint32_t s32;
 	unsigned i;
 
-	/* The 20 bytes every header has, unrolled; then any options.
-	 * memcpy: headers are only 2-byte aligned. */
-	memcpy(w, p, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	for (i = sizeof(w); i + 4 <= hlen; i += 4) {
-		memcpy(&w[0], p + i, 4);
-		s += w[0];
-	}
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
+	s = gw_add_carry(gw_load64(p), gw_load64(p + 8));
+	s = gw_add_carry(s, gw_load32(p + 16));
+	for (i = 20; i + 4 <= hlen; i += 4)
+		s = gw_add_carry(s, gw_load32(p + i));
+	s += (s >> 32) | (s << 32);
+	s32 = (uint32_t)(s >> 32);
+	s32 += (s32 >> 16) | (s32 << 16);
+	return (uint16_t)(s32 >> 16);
 }
 
 /* The header checksum to store (hdr_checksum must be 0 while summing). */
@@ -458,15 +506,19 @@ static inline uint16_t gw_ipv4_cksum(const struct rte_ipv4_hdr *ip)
 	return (uint16_t)~gw_ipv4_hdr_sum(ip, rte_ipv4_hdr_len(ip));
 }
 
-/* RFC 1812 5.3.1: TTL - 1 with an incremental checksum update. ttl must be > 1. */
+/*
+ * RFC 1812 5.3.1: TTL - 1 with an incremental checksum update. ttl must be > 1.
+ * RFC 1624 eqn. 3 with m = the TTL/protocol word and m' = m - delta (delta:
+ * 1 in the TTL byte; no borrow as TTL > 1): ~m + m' is the constant
+ * 0xffff - delta, so HC' = ~(~HC + 0xffff - delta), which never yields -0.
+ */
 static inline void gw_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
-	uint16_t old_word, new_word;
+	uint32_t s = (uint32_t)(uint16_t)~ip->hdr_checksum + (0xffffu - RTE_BE16(0x0100));
 
-	memcpy(&old_word, &ip->time_to_live, 2); /* TTL and protocol: one word */
 	ip->time_to_live--;
-	memcpy(&new_word, &ip->time_to_live, 2);
-	ip->hdr_checksum = gw_cksum_adjust(ip->hdr_checksum, old_word, new_word);
+	s = (s & 0xffff) + (s >> 16); /* s <= 0x1fffe: one fold */
+	ip->hdr_checksum = (uint16_t)~s;
 }
 
 /*
@@ -482,7 +534,7 @@ static inline bool gw_ipv4_martian_src(uint32_t src)
 {
 	uint8_t a = (uint8_t)(src >> 24);
 
-	return a == 0 || a == 127 || a >= 224;
+	return (uint8_t)(a - 1) >= 223 || a == 127; /* a - 1 wraps 0 to 255 */
 }
 
 /*

@@ -299,6 +299,23 @@ static int fib_fill(struct gw_fib *fib, const struct fib_builder *b, int socket_
 	return 0;
 }
 
+/* fib->local_single and local_of_bit from fib->ifs (see l3.h). */
+static void local_single_build(struct gw_fib *fib)
+{
+	uint64_t seen = 0, twice = 0;
+	unsigned i;
+
+	memset(fib->local_of_bit, 0, sizeof(fib->local_of_bit));
+	for (i = 0; i < fib->n_ifs; i++) {
+		uint64_t bit = gw_fib_filter_bit(fib->ifs[i].addr);
+
+		twice |= seen & bit;
+		seen |= bit;
+		fib->local_of_bit[gw_fib_filter_index(fib->ifs[i].addr)] = fib->ifs[i].addr;
+	}
+	fib->local_single = seen & ~twice;
+}
+
 static void fib_set_ifs(struct gw_fib *fib, const struct gw_l3_if *ifs, unsigned n_ifs)
 {
 	unsigned i;
@@ -318,6 +335,7 @@ static void fib_set_ifs(struct gw_fib *fib, const struct gw_l3_if *ifs, unsigned
 		if (fib->port_if[ifs[i].port_id] < 0)
 			fib->port_if[ifs[i].port_id] = (int8_t)i;
 	}
+	local_single_build(fib);
 }
 
 struct gw_fib *gw_fib_build(const struct gw_l3_if *ifs, unsigned n_ifs, const struct gw_route *routes,

@@ -395,6 +395,64 @@ static void test_connected_vs_static(void **state)
 	gw_fib_free(f);
 }
 
+/* The first 198.18.x.1 (x > after) whose filter bit is that of `like`
+ * (same) or is neither that of like nor of `unlike` (!same). */
+static uint32_t addr_with_bit(unsigned after, uint32_t like, uint32_t unlike, bool same)
+{
+	unsigned x;
+
+	for (x = after + 1; x < 256; x++) {
+		unsigned h = gw_fib_filter_index(IP(198, 18, x, 1));
+
+		if (same ? h == gw_fib_filter_index(like)
+			 : h != gw_fib_filter_index(like) && h != gw_fib_filter_index(unlike))
+			return IP(198, 18, x, 1);
+	}
+	fail();
+	return 0;
+}
+
+static uint64_t f_bits(const uint32_t *a)
+{
+	return gw_fib_filter_bit(a[0]) | gw_fib_filter_bit(a[1]) | gw_fib_filter_bit(a[2]) |
+	       gw_fib_filter_bit(a[3]);
+}
+
+/* gw_l3_is_local's one-compare answer (a filter bit of one address of
+ * ours) and its scan (a bit two of ours share) against the plain answer. */
+static void test_is_local_filter(void **state)
+{
+	struct gw_l3_if ifs[4];
+	struct gw_err err;
+	struct gw_fib *f;
+	uint32_t a[4], x;
+	unsigned i, k;
+
+	(void)state;
+	a[0] = IP(198, 18, 1, 1);
+	a[1] = addr_with_bit(1, a[0], 0, true);     /* shares a[0]'s bit: scan */
+	a[2] = addr_with_bit(1, a[0], a[0], false); /* a bit of its own: one compare */
+	a[3] = addr_with_bit(1, a[0], a[2], false); /* another */
+	assert_int_equal(__builtin_popcountll(f_bits(a)), 3);
+	memset(ifs, 0, sizeof(ifs));
+	for (i = 0; i < 4; i++)
+		ifs[i] = (struct gw_l3_if){ .port_id = (uint16_t)i, .addr = a[i], .plen = 24, .mtu = 1500 };
+	f = gw_fib_build(ifs, 4, NULL, 0, SOCKET_ID_ANY, &err);
+	assert_non_null(f);
+	for (i = 0; i < 4; i++)
+		assert_true(gw_l3_is_local(f, a[i]));
+	/* every address of 198.18.0.0/16 and a sample beyond: local iff one of a[] */
+	for (k = 0; k < (1u << 16) + 100000; k++) {
+		bool want = false;
+
+		x = k < (1u << 16) ? IP(198, 18, 0, 0) + k : (uint32_t)rand() * 2654435761u;
+		for (i = 0; i < 4; i++)
+			want |= x == a[i];
+		assert_int_equal(gw_l3_is_local(f, x), want);
+	}
+	gw_fib_free(f);
+}
+
 static void test_route_refused(void **state)
 {
 	struct gw_l3_if ifs[2];
@@ -1336,6 +1394,340 @@ static void test_tx_flush(void **state)
 	assert_int_equal(st1.opackets - st0.opackets, GW_L3_TX_BIN + 6);
 }
 
+/* ---- bursts: per-next-hop runs, one destination, checksums */
+
+/* Expect frame i of port's bin: Ethernet to dst_mac from src_mac, then the
+ * IPv4 packet ip (len bytes). */
+static void expect_frame(uint16_t port, unsigned i, const struct rte_ether_addr *dst_mac,
+			 const struct rte_ether_addr *src_mac, const uint8_t *ip, unsigned len)
+{
+	struct rte_mbuf *m = ctx.tx.pkts[port][i];
+	unsigned flen;
+	const uint8_t *f = bin_frame(port, i, &flen);
+
+	assert_int_equal(flen, 14 + len);
+	assert_memory_equal(f, dst_mac->addr_bytes, 6);
+	assert_memory_equal(f + 6, src_mac->addr_bytes, 6);
+	assert_int_equal(get16(f + 12), RTE_ETHER_TYPE_IPV4);
+	assert_memory_equal(f + 14, ip, len);
+	assert_int_equal(m->l2_len, 14);
+}
+
+/* input + forward + output of a whole burst of frames from host A. */
+static void route_burst(struct rte_mbuf **mb, uint16_t n)
+{
+	struct gw_nh nh[64];
+
+	assert_true(n <= RTE_DIM(nh));
+	n = gw_ipv4_input_burst(&ctx, mb, n);
+	n = gw_ipv4_forward_burst(&ctx, mb, nh, n);
+	gw_ipv4_output_burst(&ctx, mb, nh, n);
+}
+
+/*
+ * One burst through the run-based output: next hops change mid-burst, and
+ * inside one run a packet too big with DF, one to be fragmented, and an
+ * unresolved next hop must each be handled as alone, in order, with the
+ * same counters as packet by packet.
+ */
+static void test_output_burst_runs(void **state)
+{
+	static uint8_t big_df[1600], big[3000];
+	struct ipspec far = { .src = HOST_A, .dst = FAR_DST, .proto = 17, .ttl = 64, .len = 60 };
+	struct ipspec unres = far, local = far;
+	uint8_t small[4][60], to_unres[60], to_a[60], want[60];
+	struct gw_neigh_req req;
+	struct rte_mbuf *mb[8];
+	unsigned i;
+
+	(void)state;
+	learn(GW_B, 1, &MAC_B);
+	learn(HOST_A, 0, &MAC_A);
+	for (i = 0; i < 4; i++) {
+		far.id = (uint16_t)(100 + i);
+		build_ip(small[i], &far);
+	}
+	far.id = 200;
+	far.len = sizeof(big_df);
+	far.frag = RTE_IPV4_HDR_DF_FLAG;
+	build_ip(big_df, &far);
+	far.id = 201;
+	far.len = sizeof(big);
+	far.frag = 0;
+	build_ip(big, &far);
+	unres.dst = IP(198, 19, 0, 77); /* connected on if1, never learned */
+	unres.id = 300;
+	build_ip(to_unres, &unres);
+	local.src = IP(198, 19, 0, 20); /* from the other side, to host A */
+	local.dst = HOST_A;
+	local.id = 400;
+	build_ip(to_a, &local);
+
+	mb[0] = frame_of(small[0], 60);
+	mb[1] = frame_of(small[1], 60);
+	mb[2] = frame_of(big_df, sizeof(big_df));
+	mb[3] = frame_of(big, sizeof(big));
+	mb[4] = frame_of(small[2], 60);
+	mb[5] = frame_of(to_unres, 60);
+	mb[6] = frame_in(1, &MAC_IF1, &MAC_B, to_a, 60);
+	mb[7] = frame_of(small[3], 60);
+	route_burst(mb, 8);
+
+	/* port 1: small 0, 1, three fragments of big, small 2, small 3 */
+	assert_int_equal(bin_n(1), 7);
+	for (i = 0; i < 2; i++) {
+		memcpy(want, small[i], 60);
+		want[8] = 63;
+		put16(want + 10, 0);
+		put16(want + 10, ref_cksum(want, 20));
+		expect_frame(1, i, &MAC_B, &MAC_IF1, want, 60);
+	}
+	for (i = 2; i < 5; i++) {
+		uint8_t fl[1514];
+		unsigned len = mbuf_bytes(ctx.tx.pkts[1][i], fl, sizeof(fl));
+
+		assert_true(len <= 1514);
+		assert_memory_equal(fl, MAC_B.addr_bytes, 6);
+		assert_int_equal(get16(fl + 14 + 4), 201); /* big's ID */
+		assert_int_equal(ctx.tx.pkts[1][i]->l2_len, 14);
+	}
+	for (i = 2; i < 4; i++) {
+		memcpy(want, small[i], 60);
+		want[8] = 63;
+		put16(want + 10, 0);
+		put16(want + 10, ref_cksum(want, 20));
+		expect_frame(1, i + 3, &MAC_B, &MAC_IF1, want, 60);
+	}
+	/* port 0: the frag-needed error (sent while the run went on), then to_a */
+	assert_int_equal(bin_n(0), 2);
+	assert_int_equal(get32(rte_pktmbuf_mtod(ctx.tx.pkts[0][0], uint8_t *) + 14 + 16), HOST_A);
+	assert_int_equal(rte_pktmbuf_mtod(ctx.tx.pkts[0][0], uint8_t *)[14 + 20], GW_ICMP_DEST_UNREACH);
+	memcpy(want, to_a, 60);
+	want[8] = 63;
+	put16(want + 10, 0);
+	put16(want + 10, ref_cksum(want, 20));
+	expect_frame(0, 1, &MAC_A, &MAC_IF0, want, 60);
+	assert_int_equal(drops(GW_L3_DROP_FRAG_NEEDED), 1);
+	assert_int_equal(drops(GW_L3_DROP_NO_ARP), 1);
+	assert_int_equal(events(GW_L3_EV_FRAGMENTS_OUT), 3);
+	assert_int_equal(events(GW_L3_EV_IP_SENT), 9); /* 4 + 3 fragments + error + to_a */
+	assert_int_equal(ctx.tx.dirty, 3);
+	/* the unresolved next hop was asked for once */
+	assert_int_equal(rte_ring_dequeue_elem(ring, &req, sizeof(req)), 0);
+	assert_int_equal(req.ip, IP(198, 19, 0, 77));
+	assert_int_equal(req.ifidx, 1);
+	assert_int_not_equal(rte_ring_dequeue_elem(ring, &req, sizeof(req)), 0);
+}
+
+/* A run of unresolved packets: each one no-arp, control asked once. */
+static void test_output_burst_unresolved(void **state)
+{
+	struct ipspec s = { .src = HOST_A, .dst = IP(198, 19, 0, 78), .proto = 17, .ttl = 64, .len = 60 };
+	struct rte_mbuf *mb[5];
+	struct gw_neigh_req r;
+	uint8_t ip[60];
+	unsigned i;
+
+	(void)state;
+	build_ip(ip, &s);
+	for (i = 0; i < RTE_DIM(mb); i++)
+		mb[i] = frame_of(ip, 60);
+	route_burst(mb, RTE_DIM(mb));
+	assert_int_equal(drops(GW_L3_DROP_NO_ARP), 5);
+	assert_int_equal(events(GW_L3_EV_IP_SENT), 0);
+	assert_int_equal(bin_n(1), 0);
+	assert_int_equal(ctx.tx.dirty, 0);
+	assert_int_equal(rte_ring_dequeue_elem(ring, &r, sizeof(r)), 0);
+	assert_int_not_equal(rte_ring_dequeue_elem(ring, &r, sizeof(r)), 0);
+}
+
+/* No headroom for the Ethernet header: no-mbuf, the rest of the run goes. */
+static void test_output_no_headroom(void **state)
+{
+	struct ipspec s = { .src = HOST_A, .dst = FAR_DST, .proto = 17, .ttl = 64, .len = 60 };
+	struct rte_mbuf *mb[3];
+	struct gw_nh nh[3];
+	uint8_t ip[60];
+	unsigned i;
+
+	(void)state;
+	learn(GW_B, 1, &MAC_B);
+	build_ip(ip, &s);
+	assert_int_equal(gw_fib_lookup(fib, FAR_DST, &nh[0]), 0);
+	for (i = 0; i < 3; i++) {
+		mb[i] = mbuf_from(ip, 60, 0);
+		nh[i] = nh[0];
+	}
+	/* mb[1] with 13 bytes of headroom */
+	mb[1]->data_off = 13;
+	memcpy(rte_pktmbuf_mtod(mb[1], uint8_t *), ip, 60);
+	gw_ipv4_output_burst(&ctx, mb, nh, 3);
+	assert_int_equal(drops(GW_L3_DROP_NO_MBUF), 1);
+	assert_int_equal(bin_n(1), 2);
+	expect_frame(1, 0, &MAC_B, &MAC_IF1, ip, 60);
+	expect_frame(1, 1, &MAC_B, &MAC_IF1, ip, 60);
+	assert_int_equal(events(GW_L3_EV_IP_SENT), 2);
+}
+
+/* One run longer than a TX bin: the bin is flushed mid-run and stays dirty. */
+static void test_output_burst_fills_bin(void **state)
+{
+	struct ipspec s = { .src = HOST_A, .dst = FAR_DST, .proto = 17, .ttl = 64, .len = 60 };
+	struct rte_mbuf *mb[GW_L3_TX_BIN + 6];
+	struct gw_nh nh[GW_L3_TX_BIN + 6];
+	struct rte_eth_stats st0, st1;
+	uint8_t ip[60];
+	unsigned i;
+
+	(void)state;
+	learn(GW_B, 1, &MAC_B);
+	build_ip(ip, &s);
+	assert_int_equal(rte_eth_stats_get(1, &st0), 0);
+	for (i = 0; i < RTE_DIM(mb); i++) {
+		mb[i] = mbuf_from(ip, 60, 0);
+		assert_int_equal(gw_fib_lookup(fib, FAR_DST, &nh[i]), 0);
+	}
+	gw_ipv4_output_burst(&ctx, mb, nh, RTE_DIM(mb));
+	assert_int_equal(bin_n(1), 6);
+	assert_int_equal(ctx.tx.dirty, 2);
+	gw_l3_tx_flush(&ctx);
+	assert_int_equal(rte_eth_stats_get(1, &st1), 0);
+	assert_int_equal(st1.opackets - st0.opackets, RTE_DIM(mb));
+	assert_int_equal(events(GW_L3_EV_IP_SENT), RTE_DIM(mb));
+}
+
+/* Packets we originate: one destination per burst, or mixed with no route
+ * and our own address among them. */
+static void test_send_burst(void **state)
+{
+	const uint32_t dsts[6] = { FAR_DST, FAR_DST, IP(203, 0, 113, 1), IF1_ADDR, HOST_A, FAR_DST };
+	struct ipspec s = { .src = IF0_ADDR, .proto = 50, .ttl = 64, .len = 60 };
+	struct rte_mbuf *mb[6];
+	uint8_t ip[6][60];
+	unsigned i;
+
+	(void)state;
+	learn(GW_B, 1, &MAC_B);
+	learn(HOST_A, 0, &MAC_A);
+	for (i = 0; i < 6; i++) {
+		s.dst = dsts[i];
+		s.id = (uint16_t)i;
+		build_ip(ip[i], &s);
+		mb[i] = mbuf_from(ip[i], 60, 0);
+	}
+	gw_l3_send_burst(&ctx, mb, 6);
+	assert_int_equal(drops(GW_L3_DROP_NO_ROUTE), 1);
+	assert_int_equal(drops(GW_L3_DROP_LOCAL), 1);
+	assert_int_equal(bin_n(1), 3);
+	expect_frame(1, 0, &MAC_B, &MAC_IF1, ip[0], 60); /* TTL untouched */
+	expect_frame(1, 1, &MAC_B, &MAC_IF1, ip[1], 60);
+	expect_frame(1, 2, &MAC_B, &MAC_IF1, ip[5], 60);
+	assert_int_equal(bin_n(0), 1);
+	expect_frame(0, 0, &MAC_A, &MAC_IF0, ip[4], 60);
+	/* a burst to one destination: one lookup, same frames */
+	for (i = 0; i < 3; i++)
+		mb[i] = mbuf_from(ip[0], 60, 0);
+	gw_l3_send_burst(&ctx, mb, 3);
+	assert_int_equal(bin_n(1), 6);
+	for (i = 3; i < 6; i++)
+		expect_frame(1, i, &MAC_B, &MAC_IF1, ip[0], 60);
+	/* and to one unroutable destination */
+	for (i = 0; i < 3; i++)
+		mb[i] = mbuf_from(ip[2], 60, 0);
+	gw_l3_send_burst(&ctx, mb, 3);
+	assert_int_equal(drops(GW_L3_DROP_NO_ROUTE), 4);
+	assert_int_equal(events(GW_L3_EV_IP_SENT), 7);
+}
+
+/* A burst of one destination is routed once: its drops and ICMP errors
+ * must still be per packet, TTL decisions per packet. */
+static void test_forward_one_destination(void **state)
+{
+	struct ipspec s = { .src = HOST_A, .dst = IP(203, 0, 113, 7), .proto = 17, .ttl = 64, .len = 60 };
+	struct rte_mbuf *mb[4];
+	struct gw_nh nh[4];
+	uint8_t ip[60], ip1[60];
+	unsigned i;
+
+	(void)state;
+	learn(HOST_A, 0, &MAC_A);
+	build_ip(ip, &s); /* no route: each gets net unreachable */
+	for (i = 0; i < 3; i++)
+		mb[i] = mbuf_from(ip, 60, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(gw_ipv4_sanitize(mb[i]), 0);
+	assert_int_equal(gw_ipv4_forward_burst(&ctx, mb, nh, 3), 0);
+	assert_int_equal(drops(GW_L3_DROP_NO_ROUTE), 3);
+	assert_int_equal(events(GW_L3_EV_ICMP_ERRORS), 3);
+	/* one route, mixed TTLs: the TTL-1 packet alone is answered */
+	s.dst = FAR_DST;
+	build_ip(ip, &s);
+	s.ttl = 1;
+	build_ip(ip1, &s);
+	for (i = 0; i < 4; i++) {
+		mb[i] = mbuf_from(i == 1 ? ip1 : ip, 60, 0);
+		assert_int_equal(gw_ipv4_sanitize(mb[i]), 0);
+	}
+	assert_int_equal(gw_ipv4_forward_burst(&ctx, mb, nh, 4), 3);
+	assert_int_equal(drops(GW_L3_DROP_TTL_EXCEEDED), 1);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(nh[i].ip, GW_B);
+		assert_int_equal(nh[i].ifidx, 1);
+		assert_int_equal(rte_pktmbuf_mtod(mb[i], uint8_t *)[8], 63);
+		assert_int_equal(ref_cksum(rte_pktmbuf_mtod(mb[i], uint8_t *), 20), 0);
+	}
+	rte_pktmbuf_free_bulk(mb, 3);
+	/* our own address, and a martian destination, dropped per packet */
+	s.ttl = 64;
+	s.dst = IF1_ADDR;
+	build_ip(ip, &s);
+	s.dst = IP(198, 19, 0, 255);
+	build_ip(ip1, &s);
+	for (i = 0; i < 4; i++) {
+		mb[i] = mbuf_from(i < 2 ? ip : ip1, 60, 0);
+		assert_int_equal(gw_ipv4_sanitize(mb[i]), 0);
+	}
+	assert_int_equal(gw_ipv4_forward_burst(&ctx, mb, nh, 2), 0);
+	assert_int_equal(gw_ipv4_forward_burst(&ctx, mb + 2, nh, 2), 0);
+	assert_int_equal(drops(GW_L3_DROP_LOCAL), 2);
+	assert_int_equal(drops(GW_L3_DROP_MARTIAN), 2);
+}
+
+/* gw_ipv4_hdr_sum / gw_ipv4_cksum against the reference, every IHL,
+ * random headers and the all-ones and all-zero extremes of the folds. */
+static void test_ipv4_cksum(void **state)
+{
+	uint8_t b[60];
+	unsigned h, ihl, i;
+
+	(void)state;
+	srand(7);
+	for (h = 0; h < 200000; h++) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)b;
+		int fill = h % 50 == 0 ? 0xff : h % 50 == 1 ? 0 : -1;
+
+		ihl = 5 + h % 11;
+		for (i = 0; i < ihl * 4; i++)
+			b[i] = fill >= 0 ? (uint8_t)fill : (uint8_t)rand();
+		if (h % 3 == 0) /* few bits: sums near the fold edges */
+			for (i = 0; i < ihl * 4; i++)
+				b[i] &= (uint8_t)(rand() % 2 ? 0xff : 0x01);
+		b[0] = (uint8_t)(0x40 | ihl);
+		put16(b + 10, 0);
+		put16(b + 10, ref_cksum(b, ihl * 4));
+		assert_int_equal(gw_ipv4_hdr_sum(b, ihl * 4), 0xffff);
+		{
+			uint16_t want = ip->hdr_checksum;
+
+			ip->hdr_checksum = 0;
+			assert_int_equal(gw_ipv4_cksum(ip), want);
+			ip->hdr_checksum = want;
+		}
+		b[12] ^= 0x10; /* one bit off: never valid */
+		assert_int_not_equal(gw_ipv4_hdr_sum(b, ihl * 4), 0xffff);
+	}
+}
+
 /* ---- main */
 
 static int port_start(uint16_t port)
@@ -1418,6 +1810,7 @@ int main(void)
 		T_NOFIB(test_lpm_longest_match),
 		T_NOFIB(test_connected_vs_static),
 		T_NOFIB(test_route_refused),
+		T_NOFIB(test_is_local_filter),
 		T_NOFIB(test_ifs_build),
 		T(test_arp_request_for_us),
 		T(test_arp_learn_from_reply),
@@ -1441,6 +1834,13 @@ int main(void)
 		T(test_reassembly_timeout),
 		T(test_output_fragments),
 		T(test_tx_flush),
+		T(test_output_burst_runs),
+		T(test_output_burst_unresolved),
+		T(test_output_no_headroom),
+		T(test_output_burst_fills_bin),
+		T(test_send_burst),
+		T(test_forward_one_destination),
+		T(test_ipv4_cksum),
 	};
 	int rc;
 
