@@ -3,8 +3,8 @@
 # a round trip for every ESP and AH algorithm (the gateway encaps, the
 # bench's peer decapsulates and checks the plaintext byte for byte, answers,
 # the gateway decaps, the answer is checked again), then decap, encap in
-# transport mode, imix with many flows, policies and SAs. About one second
-# per case. A rate is required to be non-zero, never to reach a figure:
+# transport mode, imix with many flows, policies and SAs, and
+# scripts/bench-scale.sh. About one second per case. A rate is required to be non-zero, never to reach a figure:
 # this is not a timing assertion. Every mbuf must be back in the pool.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -86,5 +86,30 @@ expect_contains "per-second block" "$out" "Rx-pps:"
 expect_contains "summary: cycles per packet" "$out" "cycles/packet"
 expect_contains "summary: ratio to raw crypto" "$out" "gateway / raw"
 expect_contains "summary: mempool full" "$out" "mbufs back after the run: full"
+
+# 5. scripts/bench-scale.sh: the scale goal's ratio from one command (small
+# tables here: the smoke test checks the plumbing, not the figure).
+if BENCH_SCALE_PREFIX="gwt-bsc-$$" timeout 300 scripts/bench-scale.sh --policies 1000 --sas 2000 \
+    --flows 1,100 --seconds 0.5 --runs 1 --json >"$work/scale.json" 2>"$work/scale.err"; then
+  pass "bench-scale.sh ran"
+else
+  fail "bench-scale.sh"; show_err scale
+fi
+if "$PY3" - "$work/scale.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["cases"]
+assert [x["flows"] for x in c] == [1, 100], c
+for x in c:
+    assert x["one_policy"]["median"] > 0 and x["scaled"]["median"] > 0 and x["ratio"] > 0, x
+assert d["settings"]["policies"] == 1000 and d["settings"]["sas"] == 2000, d["settings"]
+PY
+then
+  pass "bench-scale.sh: both rates and the ratio for each flow count"
+else
+  fail "bench-scale.sh: unexpected JSON"; sed 's/^/      /' "$work/scale.json" | head -30
+fi
+bad=$(scripts/bench-scale.sh --sas 3 2>&1) && fail "--sas 3 accepted" \
+  || expect_contains "bench-scale.sh: an odd --sas refused with a reason" "$bad" "--sas: a positive even integer"
 
 finish
