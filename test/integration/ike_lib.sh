@@ -120,21 +120,25 @@ ping_stream_wait() {
 # An ESP-in-UDP packet larger than the wire's MTU goes out in IP fragments:
 # the non-first ones carry no UDP header, they count as ESP-in-UDP when they
 # are UDP between the two gateways.
+#
+# The kernel's own IPv4 multicast (an IGMP report from 0.0.0.0 when a
+# namespace's interface comes up, seen in CI) is neither gateway's traffic and
+# is left out of "other".
 ike_check_wire() {
   local c=$1 esp plain other frag="ip proto 17 and ip[6:2] & 0x1fff != 0 and host $GW_A_WAN and host $GW_B_WAN"
   if [ "${NATT:-0}" = 1 ]; then
     esp=$(cap_count "$c" 'udp port 4500 and udp[8:4] != 0')
-    other=$(cap_count "$c" "ip and not (udp port 4500 or udp port 500) and not ($frag)")
+    other=$(cap_count "$c" "ip and not ip multicast and not (udp port 4500 or udp port 500) and not ($frag)")
   else
     esp=$(cap_count "$c" 'ip proto 50')
-    other=$(cap_count "$c" 'ip and not (ip proto 50 or udp port 500)')
+    other=$(cap_count "$c" 'ip and not ip multicast and not (ip proto 50 or udp port 500)')
   fi
   plain=$(cap_count "$c" "ip host $HOST_A or ip host $HOST_B")
   expect_gt "$c: ESP packets on the wire" "$esp" 0
   expect_eq "$c: plain packets between the hosts on the wire" "$plain" 0
   [ "$plain" = 0 ] || cap_show "$c" 10 "ip host $HOST_A or ip host $HOST_B"
   expect_eq "$c: packets other than ESP and IKE on the wire" "$other" 0
-  [ "$other" = 0 ] || cap_show "$c" 10 "ip and not (ip proto 50 or udp port 500 or udp port 4500) and not ($frag)"
+  [ "$other" = 0 ] || cap_show "$c" 10 "ip and not ip multicast and not (ip proto 50 or udp port 500 or udp port 4500) and not ($frag)"
 }
 
 # ---------------------------------------------------------------------------
