@@ -525,7 +525,7 @@ int gw_crypto_cipher(struct gw_crypto_ctx *ctx, const struct gw_sa *sa, bool enc
 		job->iv = iv;
 		job->iv_len_in_bytes = c->iv_len;
 	} else {
-		/* RFC 3686 4, RFC 4106 4, RFC 7634 2: salt || IV. */
+		/* RFC 3686 4, RFC 7634 2: salt || IV. */
 		memcpy(nonce, c->salt, 4);
 		memcpy(nonce + 4, iv, 8);
 		job->iv = nonce;
@@ -534,13 +534,9 @@ int gw_crypto_cipher(struct gw_crypto_ctx *ctx, const struct gw_sa *sa, bool enc
 	if (c->kind == GW_CIPHER_CTR)
 		job->hash_alg = IMB_AUTH_NULL;
 	if (c->kind == GW_CIPHER_AEAD) {
-		if (c->cipher_mode == IMB_CIPHER_GCM) {
-			job->u.GCM.aad = aad;
-			job->u.GCM.aad_len_in_bytes = aad_len;
-		} else {
-			job->u.CHACHA20_POLY1305.aad = aad;
-			job->u.CHACHA20_POLY1305.aad_len_in_bytes = aad_len;
-		}
+		/* ChaCha20-Poly1305: GCM took the direct path above */
+		job->u.CHACHA20_POLY1305.aad = aad;
+		job->u.CHACHA20_POLY1305.aad_len_in_bytes = aad_len;
 		job->auth_tag_output = tag;
 		job->auth_tag_output_len_in_bytes = 16;
 	}

@@ -217,23 +217,17 @@ static inline unsigned gw_aead_aad(uint8_t *aad, uint32_t spi_be, uint64_t seq, 
 	return 12;
 }
 
-/* An AEAD ESP job (RFC 4106 / RFC 7634): the AAD built in `aad` from the
- * SPI as it stands in the packet (network order) and the sequence number,
- * and the ciphertext of `ct` bytes at `off` as the authenticated data. */
+/* An AEAD ESP job, i.e. ChaCha20-Poly1305 (RFC 7634; AES-GCM never runs as
+ * a job, gw_gcm_direct): the AAD built in `aad` from the SPI as it stands
+ * in the packet (network order) and the sequence number, and the
+ * ciphertext of `ct` bytes at `off` as the authenticated data. */
 static inline void gw_job_aead(IMB_JOB *job, const struct gw_sa_crypto *c, uint8_t *aad, uint32_t spi_be,
 			       uint64_t seq, unsigned off, unsigned ct)
 {
-	unsigned alen = gw_aead_aad(aad, spi_be, seq, c->esn);
-
 	job->hash_start_src_offset_in_bytes = off;
 	job->msg_len_to_hash_in_bytes = ct;
-	if (c->cipher_mode == IMB_CIPHER_GCM) {
-		job->u.GCM.aad = aad;
-		job->u.GCM.aad_len_in_bytes = alen;
-	} else {
-		job->u.CHACHA20_POLY1305.aad = aad;
-		job->u.CHACHA20_POLY1305.aad_len_in_bytes = alen;
-	}
+	job->u.CHACHA20_POLY1305.aad = aad;
+	job->u.CHACHA20_POLY1305.aad_len_in_bytes = gw_aead_aad(aad, spi_be, seq, c->esn);
 }
 
 /* ---- AES-GCM without the job manager */
@@ -263,33 +257,24 @@ static inline bool gw_gcm_direct(const struct gw_sa_crypto *c)
  * packet or SA, so that cannot happen; on decap a tag left unwritten could
  * only fail the ICV comparison anyway.
  */
+static inline aes_gcm_enc_dec_t gw_gcm_fn(const IMB_MGR *m, uint32_t key_len, bool encrypt)
+{
+	switch (key_len) {
+	case 16: return encrypt ? m->gcm128_enc : m->gcm128_dec;
+	case 24: return encrypt ? m->gcm192_enc : m->gcm192_dec;
+	default: return encrypt ? m->gcm256_enc : m->gcm256_dec;
+	}
+}
+
 static inline void gw_gcm(IMB_MGR *m, const struct gw_sa_crypto *c, bool encrypt, uint8_t *dst,
 			  const uint8_t *src, unsigned len, const uint8_t *nonce, const uint8_t *aad,
 			  unsigned aad_len, uint8_t *tag, unsigned tag_len)
 {
-	const struct gcm_key_data *k = &c->k.gcm;
 	struct gcm_context_data g;
 
-	switch (c->cipher_key_len) {
-	case 16:
-		if (encrypt)
-			IMB_AES128_GCM_ENC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
-		else
-			IMB_AES128_GCM_DEC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
-		break;
-	case 24:
-		if (encrypt)
-			IMB_AES192_GCM_ENC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
-		else
-			IMB_AES192_GCM_DEC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
-		break;
-	default:
-		if (encrypt)
-			IMB_AES256_GCM_ENC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
-		else
-			IMB_AES256_GCM_DEC(m, k, &g, dst, src, len, nonce, aad, aad_len, tag, tag_len);
-		break;
-	}
+	/* what IMB_AES{128,192,256}_GCM_{ENC,DEC} expand to, picked once */
+	gw_gcm_fn(m, c->cipher_key_len, encrypt)(&c->k.gcm, &g, dst, src, len, nonce, aad, aad_len,
+						  tag, tag_len);
 }
 
 /*

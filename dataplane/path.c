@@ -276,12 +276,6 @@ struct policy_memo {
 	bool ok;
 };
 
-static bool flow_equal(const struct flow *a, const struct flow *b)
-{
-	return a->src == b->src && a->dst == b->dst && a->proto == b->proto &&
-	       a->sport == b->sport && a->dport == b->dport;
-}
-
 /*
  * The seed: a decrypted packet "must match the policy that its SA belongs
  * to". The SPD is matched in reverse (the packet comes from the far side)
@@ -296,7 +290,7 @@ static bool decrypted_policy_ok(struct gw_path *p, struct rte_mbuf *m, const str
 	struct flow f;
 
 	flow_of(m, &f);
-	if (memo->sa != sa || !flow_equal(&memo->f, &f)) {
+	if (memo->sa != sa || !flow_eq(&memo->f, &f)) {
 		const struct gw_spd_policy *pol =
 			gw_spd_lookup_reverse(p->t->spd, f.src, f.dst, f.proto, f.sport, f.dport);
 
@@ -411,12 +405,6 @@ static void ipsec_in(struct gw_path *p, struct rte_mbuf **mb, uint16_t n, unsign
 /* ------------------------------------------------------------------ */
 /* Plain packets: incoming policy check, local delivery               */
 
-/*
- * The incoming policy check (seed): a packet that was not decrypted here is
- * matched against the SPD in reverse; if the policy found wants encryption
- * and has a valid SA (or its level is not `use`), the packet should have
- * come encrypted and is dropped. True to let it pass.
- */
 /* The last reverse lookup of a burst: a burst mostly holds runs of one
  * flow, and the SPD (p->t) does not change within it. */
 struct spd_memo {
@@ -439,6 +427,12 @@ static const struct gw_spd_policy *incoming_lookup(struct gw_path *p, struct rte
 	return mm->pol;
 }
 
+/*
+ * The incoming policy check (seed): a packet that was not decrypted here is
+ * matched against the SPD in reverse; if the policy found wants encryption
+ * and has a valid SA (or its level is not `use`), the packet should have
+ * come encrypted and is dropped. True to let it pass.
+ */
 static bool incoming_policy_ok(struct gw_path *p, struct rte_mbuf *m, struct spd_memo *mm)
 {
 	const struct gw_spd_policy *pol = incoming_lookup(p, m, mm);
@@ -691,14 +685,11 @@ static void take_seqs(struct gw_path *p, struct gw_sa **sa, struct rte_mbuf **se
 	uint16_t i = 0;
 
 	while (i < k) {
-		uint16_t run = 1, j;
-		uint32_t granted;
+		uint16_t run = same_sa_run(sa, i, k), j;
+		uint32_t granted = run;
 		uint64_t first;
 		enum gw_life life;
 
-		while (i + run < k && sa[i + run] == sa[i])
-			run++;
-		granted = run;
 		life = gw_seq_out_reserve(sa[i], (sa[i]->p.flags & GW_SA_FLAG_ESN) != 0, &granted, &first);
 		gw_event_post_life(p->events, sa[i], life);
 		for (j = 0; j < run; j++) {
